@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// Grille: offline evaluation grids for French vocational exams, replicated to an academy server.
+// No package dependencies: the toolchain and the system libsqlite3 only.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Grille",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "grille-server", targets: ["Server"]),
+        .executable(name: "grille-agent", targets: ["Agent"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "Shared",
+            dependencies: ["CSQLite"],
+            path: "Sources/Shared",
+            resources: [.copy("Resources/templates")],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "Server", dependencies: ["Shared"], path: "Sources/Server", swiftSettings: strict),
+        .executableTarget(name: "Agent", dependencies: ["Shared"], path: "Sources/Agent", swiftSettings: strict),
+        .testTarget(name: "SharedTests", dependencies: ["Shared"], path: "Tests/SharedTests", swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Shared"], path: "Tests/AgentTests", swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Shared"], path: "Tests/ServerTests", swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,4 @@
+import Testing
+@testable import Shared
+
+@Test func versionIsSet() { #expect(!Grille.version.isEmpty) }
