@@ -1,0 +1,44 @@
+/// Cryptographically secure random values from the system generator (`getrandom(2)` on Linux).
+///
+/// See https://developer.apple.com/documentation/swift/systemrandomnumbergenerator
+public enum SecureRandom {
+    /// Returns `count` random bytes.
+    public static func bytes(_ count: Int) -> [UInt8] {
+        precondition(count >= 0, "SecureRandom byte count cannot be negative")
+        var generator = SystemRandomNumberGenerator()
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var index = 0
+            while index < count {
+                var word = generator.next()
+                let take = min(8, count - index)
+                withUnsafeBytes(of: &word) { word in
+                    for offset in 0..<take { buffer[index + offset] = word[offset] }
+                }
+                index += take
+            }
+            initialized = count
+        }
+    }
+
+    /// Returns `byteCount` random bytes as lowercase hex (twice as many characters).
+    public static func hex(_ byteCount: Int) -> String {
+        Hex.encode(bytes(byteCount))
+    }
+
+    /// Returns a random version 4 UUID in lowercase 8-4-4-4-12 form (RFC 9562 section 5.4).
+    ///
+    /// Spec: https://www.rfc-editor.org/rfc/rfc9562#section-5.4
+    public static func uuid() -> String {
+        var raw = bytes(16)
+        raw[6] = (raw[6] & 0x0f) | 0x40  // version 4
+        raw[8] = (raw[8] & 0x3f) | 0x80  // variant 10xx
+        let hex = Array(Hex.encode(raw).utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(36)
+        for (index, character) in hex.enumerated() {
+            if index == 8 || index == 12 || index == 16 || index == 20 { output.append(UInt8(ascii: "-")) }
+            output.append(character)
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
