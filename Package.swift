@@ -31,8 +31,9 @@ let package = Package(
         ),
         .executableTarget(name: "Server", dependencies: ["Shared"], path: "Sources/Server", swiftSettings: strict),
         .executableTarget(name: "Agent", dependencies: ["Shared"], path: "Sources/Agent", swiftSettings: strict),
-        .testTarget(name: "SharedTests", dependencies: ["Shared"], path: "Tests/SharedTests", swiftSettings: strict),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Shared"], path: "Tests/AgentTests", swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Shared"], path: "Tests/ServerTests", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], path: "Tests/SharedTests", swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Shared", "TestSupport"], path: "Tests/AgentTests", swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Shared", "TestSupport"], path: "Tests/ServerTests", swiftSettings: strict),
     ]
 )

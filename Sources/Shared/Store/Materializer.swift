@@ -1,0 +1,120 @@
+/// Keeps the `state` table equal to `Merge.fold` of the applied rows of the `events` table.
+///
+/// Both the agent and the server store events in a table with at least the columns
+/// `id TEXT UNIQUE, entity TEXT, field TEXT, body TEXT (canonical JSON of the event), applied INTEGER`,
+/// and materialise them into `state` (see `Materializer.stateSchema`). After any change to the events of
+/// a field, `refresh` recomputes that field from all of its applied events with the pure merge, so the
+/// incremental state and a rebuild from the log are the same function of the same events.
+public enum Materializer {
+    /// The `state` table, shared by both sides.
+    public static let stateSchema = """
+        CREATE TABLE state (
+            entity TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            author TEXT NOT NULL,
+            device TEXT NOT NULL,
+            wall INTEGER NOT NULL,
+            counter INTEGER NOT NULL,
+            heads TEXT NOT NULL,
+            conflict INTEGER NOT NULL,
+            PRIMARY KEY (entity, field)
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// Recomputes the state of `keys` from their applied events. Call inside the write transaction that
+    /// changed the events.
+    public static func refresh(_ keys: some Sequence<FieldKey>, in db: Database) throws {
+        for key in Set(keys) {
+            let events = try appliedEvents(of: key, in: db)
+            guard let state = Merge.fieldState(events) else {
+                try db.run("DELETE FROM state WHERE entity = ? AND field = ?", key.entity, key.field)
+                continue
+            }
+            try write(state, in: db)
+        }
+    }
+
+    /// Recomputes the whole `state` table from the log alone.
+    public static func rebuild(in db: Database) throws {
+        try db.write {
+            try db.run("DELETE FROM state")
+            var byKey: [FieldKey: [Event]] = [:]
+            try db.forEach("SELECT body FROM events WHERE applied = 1") { row in
+                let event = try Event(bytes: Array(row.string(0).utf8))
+                byKey[event.key, default: []].append(event)
+            }
+            for (_, events) in byKey {
+                if let state = Merge.fieldState(events) { try write(state, in: db) }
+            }
+        }
+    }
+
+    /// The applied events of one field.
+    public static func appliedEvents(of key: FieldKey, in db: Database) throws -> [Event] {
+        var events: [Event] = []
+        try db.forEach("SELECT body FROM events WHERE entity = ? AND field = ? AND applied = 1",
+                       values: [.text(key.entity), .text(key.field)]) { row in
+            events.append(try Event(bytes: Array(row.string(0).utf8)))
+        }
+        return events
+    }
+
+    /// Every applied event of an entity, in LWW order (oldest first).
+    public static func appliedEvents(entity: String, in db: Database) throws -> [Event] {
+        var events: [Event] = []
+        try db.forEach("SELECT body FROM events WHERE entity = ? AND applied = 1", values: [.text(entity)]) { row in
+            events.append(try Event(bytes: Array(row.string(0).utf8)))
+        }
+        return events.sorted(by: Event.lwwPrecedes)
+    }
+
+    /// The merged fields of one entity, read from the state table, with their head events.
+    public static func fieldStates(entity: String, in db: Database) throws -> [String: FieldState] {
+        var result: [String: FieldState] = [:]
+        let rows = try db.query("SELECT field, heads FROM state WHERE entity = ?", entity)
+        for row in rows {
+            let field = row.string(0)
+            let headIDs = try JSONValue.parse(Array(row.string(1).utf8)).arrayValue?.compactMap(\.stringValue) ?? []
+            var heads: [Event] = []
+            for id in headIDs {
+                if let body = try db.scalarString("SELECT body FROM events WHERE id = ?", id) {
+                    heads.append(try Event(bytes: Array(body.utf8)))
+                }
+            }
+            heads.sort { Event.lwwPrecedes($1, $0) }
+            guard let winner = heads.first else { continue }
+            result[field] = FieldState(key: FieldKey(entity: entity, field: field), winner: winner, heads: heads)
+        }
+        return result
+    }
+
+    /// SHA-256 over the state table in key order (see `Merge.stateHash`). With `entityPrefix`, only the
+    /// entities starting with it.
+    public static func stateHash(in db: Database, entityPrefix: String? = nil) throws -> String {
+        var hasher = StateHasher()
+        let sql = entityPrefix == nil
+            ? "SELECT entity, field, value, event_id, heads FROM state ORDER BY entity, field"
+            : "SELECT entity, field, value, event_id, heads FROM state WHERE substr(entity, 1, length(?1)) = ?1 ORDER BY entity, field"
+        try db.forEach(sql, values: entityPrefix.map { [.text($0)] } ?? []) { row in
+            let value = try JSONValue.parse(Array(row.string(2).utf8))
+            let heads = try JSONValue.parse(Array(row.string(4).utf8)).arrayValue?.compactMap(\.stringValue) ?? []
+            hasher.add(entity: row.string(0), field: row.string(1), value: value, winner: row.string(3), heads: heads)
+        }
+        return hasher.finalize()
+    }
+
+    static func write(_ state: FieldState, in db: Database) throws {
+        let heads = JSONValue.array(state.heads.map(\.id).sorted().map { .string($0) }).canonicalString
+        try db.run("""
+            INSERT INTO state (entity, field, value, event_id, author, device, wall, counter, heads, conflict)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (entity, field) DO UPDATE SET value = excluded.value, event_id = excluded.event_id,
+                author = excluded.author, device = excluded.device, wall = excluded.wall,
+                counter = excluded.counter, heads = excluded.heads, conflict = excluded.conflict
+            """,
+            state.key.entity, state.key.field, state.value.canonicalString, state.winner.id, state.winner.author,
+            state.winner.device, state.winner.hlc.wall, state.winner.hlc.counter, heads, state.isConflict)
+    }
+}
