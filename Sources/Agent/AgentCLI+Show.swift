@@ -1,0 +1,163 @@
+import Foundation
+import Shared
+
+extension AgentCLI {
+    func gridShow() throws {
+        try arguments.allowOnly(["data", "json"], command: "grid show")
+        let rest = try arguments.expectPositionals(1...1, after: 2, usage: "grille-agent grid show GRILLE [--json]")
+        let ctx = try context()
+        let view = try ctx.store.gridView(try ctx.store.resolveGrid(rest[0]), catalog: ctx.catalog)
+        if json {
+            output(view.json)
+            return
+        }
+        let candidate = ctx.roster.candidate(view.id.candidate)
+        say(view.template.title)
+        say("Candidat : \(view.id.candidate)" + (candidate.map { " — \($0.lastName) \($0.firstName)" } ?? "")
+                    + "   Session \(view.id.session)   Situation \(view.situation.id)")
+        say("Grille : \(view.id.entity)")
+        if let option = view.option { say("Option : \(view.template.block(option)?.label ?? option)") }
+        let levels = view.levels
+        let comments = view.comments
+        let outOfScope = Set(view.outOfScope)
+        let conflicted = Set(view.conflicts.map(\.key.field))
+        for block in view.template.blocks {
+            let criteria = block.criteria.filter { c in view.template.criteria(for: view.situation).contains(where: { $0.id == c.id }) }
+            guard !criteria.isEmpty else { continue }
+            say("\n[\(block.id)] \(block.label)")
+            for criterion in criteria {
+                var line = "  \(criterion.id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(levels[criterion.id] ?? "—")"
+                if outOfScope.contains(criterion.id) { line += "  (hors option choisie : exclu de la grille signée)" }
+                if conflicted.contains(GridField.level(criterion.id)) { line += "  ⚠ CONFLIT" }
+                if view.value(GridField.prefill(criterion.id)) != nil { line += "  (pré-rempli, à confirmer)" }
+                say(line + "  \(criterion.label)")
+                if let comment = comments[criterion.id] { say("      commentaire : \(comment)") }
+            }
+        }
+        say("")
+        for field in Template.Field.allCases where field != .option {
+            guard let value = view.value(field.rawValue) else { continue }
+            let text = field == .note ? GridRules.formatNote(halfPoints: Int(value.intValue ?? 0)) + "/20" : (value.stringValue ?? value.canonicalString)
+            say("\(field.rawValue) : \(text)")
+        }
+        for conflict in view.conflicts {
+            say("⚠ Conflit sur \(conflict.key.field) :")
+            for head in conflict.heads {
+                say("    \(head.value.stringValue ?? head.value.canonicalString) — \(head.author), \(head.device), \(AgentCLI.formatTime(head.hlc.wall))")
+            }
+        }
+        for signature in view.signatures {
+            say("Signature \(signature.evaluator) : \(signature.valid ? "valide" : "à re-signer")")
+        }
+        say("Statut : \(GridView.statusLabel(view.status))")
+        if !view.missing.isEmpty { say("À renseigner : \(view.missing.joined(separator: ", "))") }
+    }
+
+    func gridHistory() throws {
+        try arguments.allowOnly(["data", "json", "criterion"], command: "grid history")
+        let rest = try arguments.expectPositionals(1...1, after: 2, usage: "grille-agent grid history GRILLE [--criterion CRITÈRE] [--json]")
+        let ctx = try context()
+        let id = try ctx.store.resolveGrid(rest[0])
+        guard let template = ctx.catalog[id.template] else { throw AgentError.user("Modèle inconnu « \(id.template) ».") }
+        var filter: (String) -> Bool = { _ in true }
+        if let criterion = arguments[option: "criterion"] {
+            guard template.criterion(criterion) != nil else {
+                throw AgentError.user("Critère inconnu « \(criterion) » dans \(template.id).")
+            }
+            filter = { GridField.criterion(of: $0)?.criterion == criterion }
+        }
+        let history = try ctx.store.history(id, fieldFilter: filter)
+        if json {
+            output(.array(history.map { entry in
+                .object([
+                    "field": .string(entry.field),
+                    "winner": entry.winner.map { .string($0) } ?? .null,
+                    "events": .array(entry.events.map { event in
+                        var described = GridView.describe(event).objectValue ?? [:]
+                        described["winner"] = .bool(event.id == entry.winner)
+                        return .object(described)
+                    }),
+                ])
+            }))
+            return
+        }
+        if history.isEmpty { say("Aucune saisie.") }
+        for entry in history {
+            say(entry.field)
+            for event in entry.events {
+                let marker = event.id == entry.winner ? "retenu " : "remplacé"
+                let value = event.value == .null ? "(effacé)" : (event.value.stringValue ?? event.value.canonicalString)
+                say("  \(marker)  \(value) — \(event.author), \(event.device), \(AgentCLI.formatTime(event.hlc.wall))")
+            }
+        }
+    }
+
+    func grids() throws {
+        try arguments.allowOnly(["data", "json", "candidate"], command: "grids")
+        _ = try arguments.expectPositionals(0...0, after: 1, usage: "grille-agent grids [--candidate NUMÉRO] [--json]")
+        let ctx = try context()
+        var ids = try ctx.store.gridIDs()
+        if let number = arguments[option: "candidate"] {
+            guard ctx.roster.candidate(number) != nil else { throw AgentError.user("Candidat inconnu « \(number) ».") }
+            ids = ids.filter { $0.candidate == number }
+        }
+        var rows: [JSONValue] = []
+        for id in ids {
+            guard ctx.catalog[id.template] != nil else { continue }
+            let view = try ctx.store.gridView(id, catalog: ctx.catalog)
+            rows.append(.object(["id": .string(id.entity), "candidate": .string(id.candidate), "template": .string(id.template),
+                                 "session": .string(id.session), "situation": .string(id.situation), "status": .string(view.status),
+                                 "date": view.value(GridField.date) ?? .null, "conflicts": .int(Int64(view.conflicts.count))]))
+            if !json {
+                let date = view.value(GridField.date)?.stringValue.map { "  \($0)" } ?? ""
+                say("\(id.entity)  \(GridView.statusLabel(view.status))\(date)" + (view.conflicts.isEmpty ? "" : "  ⚠ \(view.conflicts.count) conflit(s)"))
+            }
+        }
+        if json { output(.array(rows)) } else if ids.isEmpty { say("Aucune grille.") }
+    }
+
+    func log() throws {
+        try arguments.allowOnly(["data", "json"], command: "log")
+        _ = try arguments.expectPositionals(0...0, after: 1, usage: "grille-agent log [--json]")
+        let store = try openStore()
+        let entries = try store.log()
+        if json {
+            output(.array(entries.map { entry in
+                var object = entry.event.json.objectValue ?? [:]
+                object["origin"] = .string(entry.origin)
+                object["sync_state"] = .string(entry.syncState)
+                return .object(object)
+            }))
+            return
+        }
+        for entry in entries {
+            let value = entry.event.value == .null ? "(effacé)" : (entry.event.value.stringValue ?? entry.event.value.canonicalString)
+            say("\(AgentCLI.formatTime(entry.event.hlc.wall))  \(entry.event.author)  \(entry.event.entity)  \(entry.event.field) = \(value)  [\(entry.syncState)]")
+        }
+        if entries.isEmpty { say("Journal vide.") }
+    }
+
+    func rebuild() throws {
+        try arguments.allowOnly(["data", "json"], command: "rebuild")
+        let store = try openStore()
+        let before = try store.stateHash()
+        try store.rebuild()
+        let after = try store.stateHash()
+        if json {
+            output(.object(["before": .string(before), "after": .string(after), "identical": .bool(before == after)]))
+        } else {
+            say(before == after
+                ? "État recalculé à partir du journal : identique (empreinte \(after.prefix(16))…)."
+                : "État recalculé à partir du journal : il différait de l'état enregistré, il est maintenant corrigé (empreinte \(after.prefix(16))…).")
+        }
+    }
+
+    /// A time in the academy's time zone, French style.
+    static func formatTime(_ wall: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "fr_FR")
+        formatter.timeZone = TimeZone(identifier: "Europe/Paris")
+        formatter.dateFormat = "dd/MM/yyyy HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(wall) / 1000))
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Shared
+
+/// `grille-agent`: the evaluator's offline program. Messages for users are French; `--json` gives
+/// machine-readable output on every read command. Exit codes: 0 ok, 1 user error, 2 usage error,
+/// 3 internal error.
+struct AgentCLI {
+    static let valued: Set<String> = ["data", "as", "candidate", "template", "session", "situation", "option", "criterion"]
+    static let flagNames: Set<String> = ["json", "help", "version"]
+
+    let arguments: CommandLineArguments
+    let clock: any WallClock
+    let environment: [String: String]
+    let sink: OutputSink
+
+    /// Where the CLI prints: the terminal in production, a buffer in tests.
+    struct OutputSink: Sendable {
+        let out: @Sendable (String) -> Void
+        let err: @Sendable (String) -> Void
+        static let console = OutputSink(out: { Console.out($0) }, err: { Console.error($0) })
+    }
+
+    func say(_ text: String) { sink.out(text) }
+    func warn(_ text: String) { sink.err(text) }
+
+    /// Runs one command and returns its exit code.
+    static func run(_ argv: [String], clock: any WallClock = SystemWallClock(),
+                    environment: [String: String] = ProcessInfo.processInfo.environment,
+                    sink: OutputSink = .console) -> Int32 {
+        let warn = sink.err
+        do {
+            let arguments = try CommandLineArguments(argv, valued: valued, flags: flagNames)
+            let cli = AgentCLI(arguments: arguments, clock: clock, environment: environment, sink: sink)
+            try cli.dispatch()
+            return ExitStatus.ok.rawValue
+        } catch let error as UsageError {
+            warn("grille-agent : \(error.message)\nAide : grille-agent --help")
+            return ExitStatus.usage.rawValue
+        } catch let error as AgentError {
+            warn(error.message)
+            return error.status.rawValue
+        } catch let error as DatabaseError {
+            let mapped = LocalStore.describe(error, path: "la base locale")
+            warn(mapped.message)
+            return mapped.status.rawValue
+        } catch {
+            warn("Erreur interne : \(error)")
+            return ExitStatus.internalError.rawValue
+        }
+    }
+
+    var json: Bool { arguments.has("json") }
+    var words: [String] { arguments.positionals }
+
+    /// `--data DIR`, else `$GRILLE_HOME`, else `~/.local/share/grille`.
+    var dataDirectory: String {
+        if let explicit = arguments[option: "data"] { return explicit }
+        if let home = environment["GRILLE_HOME"], !home.isEmpty { return home }
+        let userHome = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return userHome + "/.local/share/grille"
+    }
+
+    func openStore() throws -> LocalStore {
+        try LocalStore(directory: dataDirectory, clock: clock)
+    }
+
+    func dispatch() throws {
+        if arguments.has("version") {
+            say("grille-agent \(Grille.version)")
+            return
+        }
+        guard let command = words.first, !arguments.has("help") else {
+            say(AgentCLI.help)
+            return
+        }
+        switch command {
+        case "roster":
+            guard words.count >= 2, words[1] == "import" else { throw UsageError("Utilisation : grille-agent roster import DOSSIER") }
+            try rosterImport()
+        case "whoami": try whoami()
+        case "candidates": try candidates()
+        case "grid": try grid()
+        case "grids": try grids()
+        case "log": try log()
+        case "rebuild": try rebuild()
+        case "help": say(AgentCLI.help)
+        default:
+            throw UsageError("Commande inconnue « \(command) ».")
+        }
+    }
+
+    func output(_ value: JSONValue) {
+        say(value.prettyString())
+    }
+
+    static let help = """
+        grille-agent \(Grille.version) — grilles d'évaluation hors ligne
+
+        Utilisation : grille-agent [--data DOSSIER] COMMANDE [OPTIONS]
+
+        Identité et liste
+          roster import DOSSIER              importe les fichiers CSV de la liste (établissements, évaluateurs,
+                                             commissions, candidats, inscriptions)
+          whoami --as IDENTIFIANT            choisit l'évaluateur qui saisit sur cet ordinateur
+          whoami [--json]                    affiche l'identité
+          candidates [--json]                candidats de mes commissions
+
+        Grilles (GRILLE = identifiant complet ou fin unique de l'identifiant, par exemple 02614001/final)
+          grid new --candidate NUMÉRO --template MODÈLE [--session ANNÉE] --situation A|B|final [--option negociation|evenement]
+          grid set GRILLE CRITÈRE NIVEAU     coche un niveau (TI, I, S, TS)
+          grid clear GRILLE CRITÈRE          efface le niveau d'un critère
+          grid comment GRILLE CRITÈRE TEXTE  commente un critère
+          grid field GRILLE CHAMP VALEUR     CHAMP : option, appreciation-A, appreciation-B, recommendations,
+                                             note (« 14,5 » ou « 14.5 »), date (AAAA-MM-JJ)
+          grid show GRILLE [--json]          affiche la grille fusionnée, ses conflits et ses signatures
+          grid history GRILLE [--criterion CRITÈRE] [--json]
+          grid sign GRILLE                   signe la grille finale
+          grids [--candidate NUMÉRO] [--json]
+          log [--json]                       journal des saisies
+          rebuild                            recalcule l'état à partir du journal
+
+        Options générales
+          --data DOSSIER   dossier de données (sinon $GRILLE_HOME, sinon ~/.local/share/grille)
+          --json           sortie JSON
+          --version, --help
+
+        Codes de sortie : 0 succès, 1 erreur de saisie, 2 erreur d'utilisation, 3 erreur interne.
+        """
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Shared
+
+/// The agent's data: one SQLite file in the data directory holding the event log (the outbox), the
+/// materialised state, the roster slice and the settings (device id, identity).
+///
+/// Every local write appends its event, advances the persisted clock and updates the materialised state
+/// in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none, and two processes of
+/// one device (the CLI and `serve`) never issue equal or decreasing clock stamps.
+final class LocalStore {
+    static let application = "grille-agent"
+    static let fileName = "agent.sqlite"
+
+    let db: Database
+    let directory: String
+    let clock: any WallClock
+    let deviceID: String
+
+    /// Opens (creating if needed) the store in `directory`, which is created with mode 0700.
+    init(directory: String, clock: any WallClock = SystemWallClock()) throws {
+        self.directory = directory
+        self.clock = clock
+        try LocalStore.prepareDirectory(directory)
+        let path = directory + "/" + LocalStore.fileName
+        do {
+            let db = try Database(path: path)
+            try db.migrate(application: LocalStore.application, migrations: LocalStore.migrations)
+            self.db = db
+            self.deviceID = try db.write {
+                if let existing = try db.scalarString("SELECT value FROM settings WHERE key = 'device_id'") {
+                    return existing
+                }
+                let id = "dev-" + SecureRandom.hex(8)
+                try db.run("INSERT INTO settings (key, value) VALUES ('device_id', ?)", id)
+                return id
+            }
+        } catch let error as DatabaseError {
+            throw LocalStore.describe(error, path: path)
+        } catch let error as SchemaError {
+            throw AgentError.user(error.description)
+        }
+    }
+
+    static func prepareDirectory(_ directory: String) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw AgentError.user("« \(directory) » existe mais n'est pas un dossier : choisissez un autre dossier de données (--data).")
+            }
+        } else {
+            do {
+                try manager.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw AgentError.user("Impossible de créer le dossier de données « \(directory) » : vérifiez les droits ou choisissez un autre dossier (--data).")
+            }
+        }
+        // Keep the folder private even when it was created by someone else with wider rights.
+        if chmod(directory, 0o700) != 0, errno != EPERM {
+            throw AgentError.user("Impossible de protéger le dossier de données « \(directory) » (droits 0700).")
+        }
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw AgentError.user("Le dossier de données « \(directory) » n'est pas accessible en écriture : vérifiez ses droits ou choisissez un autre dossier (--data).")
+        }
+    }
+
+    /// Turns a SQLite failure into a French message that says what to do.
+    static func describe(_ error: DatabaseError, path: String) -> AgentError {
+        if error.isCorrupt {
+            return .user("Le fichier de données « \(path) » est endommagé ou n'est pas une base Grille. Il n'a pas été modifié ; restaurez une copie de sauvegarde ou indiquez un autre dossier (--data).")
+        }
+        if error.isReadOnlyOrDiskFull {
+            return .user("Impossible d'écrire dans « \(path) » (disque plein ou droits insuffisants). Rien n'a été enregistré.")
+        }
+        if error.isBusy {
+            return .user("La base « \(path) » est occupée par un autre programme Grille ; réessayez dans un instant.")
+        }
+        return .internalError("Erreur interne de la base de données : \(error)")
+    }
+
+    // MARK: - Settings
+
+    func setting(_ key: String) throws -> String? {
+        try db.scalarString("SELECT value FROM settings WHERE key = ?", key)
+    }
+
+    func setSetting(_ key: String, _ value: String?) throws {
+        try db.write {
+            if let value {
+                try db.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
+            } else {
+                try db.run("DELETE FROM settings WHERE key = ?", key)
+            }
+        }
+    }
+
+    // MARK: - Writing events
+
+    /// One field write requested by the user.
+    struct Write {
+        let entity: String
+        let field: String
+        let value: JSONValue
+    }
+
+    /// Appends one event per write, in one transaction, each with `prev` = the field's current heads.
+    @discardableResult
+    func append(_ writes: [Write], author: String) throws -> [Event] {
+        try db.write {
+            var events: [Event] = []
+            for write in writes {
+                let key = FieldKey(entity: write.entity, field: write.field)
+                let event = Event(id: SecureRandom.uuid(), entity: write.entity, field: write.field, value: write.value,
+                                  hlc: try tick(), author: author, prev: try heads(of: key))
+                try insert(event, origin: "local", syncState: "pending")
+                try Materializer.refresh([key], in: db)
+                events.append(event)
+            }
+            return events
+        }
+    }
+
+    /// Applies events received from elsewhere (the server, a test, a simulation). Known ids are skipped.
+    /// Returns how many were new.
+    @discardableResult
+    func applyRemote(_ events: [Event]) throws -> Int {
+        try db.write {
+            var touched = Set<FieldKey>()
+            for event in events {
+                if try db.scalarInt("SELECT 1 FROM events WHERE id = ?", event.id) != nil { continue }
+                try insert(event, origin: "remote", syncState: "remote")
+                touched.insert(event.key)
+            }
+            try Materializer.refresh(touched, in: db)
+            return touched.isEmpty ? 0 : events.count
+        }
+    }
+
+    /// The next clock stamp: above every stamp this device issued or saw, whatever the wall clock does.
+    private func tick() throws -> HybridLogicalClock {
+        let row = try db.queryOne("SELECT wall, counter FROM clock WHERE id = 1")
+        let last = (wall: row?.int64(0) ?? 0, counter: row?.int64(1) ?? 0)
+        let stamp = HybridLogicalClock.next(after: last, now: clock.nowMilliseconds(), device: deviceID)
+        try advanceClock(to: stamp)
+        return stamp
+    }
+
+    private func advanceClock(to stamp: HybridLogicalClock) throws {
+        try db.run("""
+            INSERT INTO clock (id, wall, counter) VALUES (1, ?1, ?2)
+            ON CONFLICT (id) DO UPDATE SET wall = ?1, counter = ?2
+            WHERE ?1 > clock.wall OR (?1 = clock.wall AND ?2 > clock.counter)
+            """, stamp.wall, stamp.counter)
+    }
+
+    private func heads(of key: FieldKey) throws -> [String] {
+        guard let text = try db.scalarString("SELECT heads FROM state WHERE entity = ? AND field = ?", key.entity, key.field) else {
+            return []
+        }
+        return try JSONValue.parse(Array(text.utf8)).arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    private func insert(_ event: Event, origin: String, syncState: String) throws {
+        try db.run("""
+            INSERT INTO events (id, entity, field, body, wall, counter, device, author, applied, origin, sync_state, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+            """, event.id, event.entity, event.field, event.json.canonicalString, event.hlc.wall, event.hlc.counter,
+            event.device, event.author, origin, syncState, clock.nowMilliseconds())
+        try advanceClock(to: event.hlc)
+    }
+
+    // MARK: - Reading
+
+    func rebuild() throws {
+        try Materializer.rebuild(in: db)
+    }
+
+    func stateHash() throws -> String {
+        try Materializer.stateHash(in: db)
+    }
+
+    /// Every event in the log, in the order they were recorded here.
+    func log() throws -> [(event: Event, origin: String, syncState: String)] {
+        try db.query("SELECT body, origin, sync_state FROM events ORDER BY rowid").map { row in
+            (try Event(bytes: Array(row.string(0).utf8)), row.string(1), row.string(2))
+        }
+    }
+}
+
+@available(*, unavailable)
+extension LocalStore: Sendable {}
