@@ -24,8 +24,9 @@ extension AgentCLI {
         for block in view.template.blocks {
             let criteria = block.criteria.filter { c in view.template.criteria(for: view.situation).contains(where: { $0.id == c.id }) }
             guard !criteria.isEmpty else { continue }
-            say("\n[\(block.id)] \(block.label)")
-            for criterion in criteria {
+            let excluded = view.option != nil && view.template.optionBlocks(in: view.situation).contains(block.id) && view.option != block.id
+            say("\n[\(block.id)] \(block.label)" + (excluded ? " — option non retenue" : ""))
+            for criterion in criteria where !excluded || levels[criterion.id] != nil {
                 var line = "  \(criterion.id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(levels[criterion.id] ?? "—")"
                 if outOfScope.contains(criterion.id) { line += "  (hors option choisie : exclu de la grille signée)" }
                 if conflicted.contains(GridField.level(criterion.id)) { line += "  ⚠ CONFLIT" }

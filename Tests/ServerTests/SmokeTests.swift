@@ -1,4 +1,0 @@
-import Testing
-@testable import Shared
-
-@Test func versionIsSet() { #expect(!Grille.version.isEmpty) }
