@@ -5,18 +5,26 @@
 public struct EnrollRequest: Sendable, Equatable {
     public let code: String
     public let device: String
+    /// When set, the server refuses (409 `evaluator_mismatch`, code not consumed) a code issued for
+    /// another evaluator: a data dir that already holds this evaluator's work never changes hands.
+    public let evaluator: String?
 
-    public init(code: String, device: String) {
+    public init(code: String, device: String, evaluator: String? = nil) {
         self.code = code
         self.device = device
+        self.evaluator = evaluator
     }
 
-    public var json: JSONValue { ["code": .string(code), "device": .string(device), "protocol": .int(SyncProtocol.version)] }
+    public var json: JSONValue {
+        ["code": .string(code), "device": .string(device), "evaluator": evaluator.map { .string($0) } ?? .null,
+         "protocol": .int(SyncProtocol.version)]
+    }
 
     public init(json: JSONValue) throws(WireError) {
-        let o = try WireObject(json, allowed: ["code", "device", "protocol"])
+        let o = try WireObject(json, allowed: ["code", "device", "evaluator", "protocol"])
         code = try o.string("code", max: 200)
         device = try o.string("device", max: 128)
+        evaluator = try o.optionalString("evaluator", max: 128)
     }
 }
 
