@@ -127,13 +127,15 @@ final class LocalStore {
     func applyRemote(_ events: [Event]) throws -> Int {
         try db.write {
             var touched = Set<FieldKey>()
+            var inserted = 0
             for event in events {
                 if try db.scalarInt("SELECT 1 FROM events WHERE id = ?", event.id) != nil { continue }
                 try insert(event, origin: "remote", syncState: "remote")
                 touched.insert(event.key)
+                inserted += 1
             }
             try Materializer.refresh(touched, in: db)
-            return touched.isEmpty ? 0 : events.count
+            return inserted
         }
     }
 

@@ -26,7 +26,8 @@ public struct GridView: Sendable {
 
     public var option: String? { value(GridField.option)?.stringValue }
     public var note: Int? { value(GridField.note)?.intValue.map { Int($0) } }
-    public var isFinal: Bool { situation.givesNote }
+    /// The final grid: the one a jury signs.
+    public var isFinal: Bool { situation.id == "final" }
 
     /// Criterion id → level code, for every criterion with a live level (in scope or not).
     public var levels: [String: String] {
