@@ -1,0 +1,41 @@
+import Shared
+
+extension ServerStore {
+    /// What `device` may see after `after`, scanning at most `limit` events in sequence order (so events
+    /// filtered out never make a pull slow), plus its pending controls; a `grant` brings its scope's whole
+    /// history. `ack` drops the controls the agent has applied.
+    func pull(device: Device, after: Int64, limit: Int, ack: Int64?) throws -> PullResponse {
+        let limit = max(1, min(limit, SyncProtocol.maxPullLimit))
+        return try db.write {
+            if let ack {
+                try db.run("DELETE FROM controls WHERE device = ? AND id <= ?", device.id, ack)
+            }
+            let scopes = Partition.scopes(for: device.evaluator, roster: roster)
+            var events: [PulledEvent] = []
+            var seen = Set<String>()
+            var cursor = after
+            var scanned = 0
+            try db.forEach("SELECT seq, body, receipt, scope, id FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                           values: [.integer(after), .integer(Int64(limit))]) { row in
+                scanned += 1
+                cursor = row.int64(0)
+                guard scopes.contains(row.string(3)) else { return }
+                events.append(PulledEvent(seq: row.int64(0), event: try Event(bytes: Array(row.string(1).utf8)), receipt: row.string(2)))
+                seen.insert(row.string(4))
+            }
+            let controls = try db.query("SELECT id, type, scope FROM controls WHERE device = ? ORDER BY id", device.id).map {
+                SyncControl(id: $0.int64(0), type: $0.string(1), scope: $0.string(2))
+            }
+            for control in controls where control.type == "grant" && scopes.contains(control.scope) {
+                try db.forEach("SELECT seq, body, receipt, id FROM events WHERE scope = ? ORDER BY seq", values: [.text(control.scope)]) { row in
+                    guard !seen.contains(row.string(3)) else { return }
+                    seen.insert(row.string(3))
+                    events.append(PulledEvent(seq: row.int64(0), event: try Event(bytes: Array(row.string(1).utf8)), receipt: row.string(2)))
+                }
+            }
+            try touch(device, offset: nil)
+            return PullResponse(events: events, controls: controls, cursor: cursor, head: try head(), more: scanned == limit,
+                                epoch: epoch, serverTime: clock.nowMilliseconds())
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Shared
+
+extension ServerStore {
+    /// Ingests one push batch in one transaction: each accepted event gets the next sequence number and
+    /// a receipt, the materialised state of the touched fields is updated, duplicates are acknowledged
+    /// again, and every refused event is answered alone (never blocking the others). Events written by
+    /// an evaluator who is not (or no longer) on the grid's commission are kept in the quarantine.
+    /// See DESIGN.md, "Sync", and docs/PROTOCOL.md.
+    func push(_ request: PushRequest, from device: Device, source: String? = nil) throws -> PushResponse {
+        let now = clock.nowMilliseconds()
+        var accepted: [PushAck] = []
+        var duplicates: [PushAck] = []
+        var rejected: [PushRejection] = []
+        var maxOffset: Int64?
+        try db.write {
+            var touched = Set<FieldKey>()
+            for item in request.items {
+                switch item {
+                case .malformed(let index, let id, let reason):
+                    let rejection = PushRejection(id: id ?? "#\(index)", code: "bad_event", message: "Saisie mal formée, refusée : \(reason)")
+                    try logRejection(rejection, device: device)
+                    rejected.append(rejection)
+                case .event(let event):
+                    let offset = event.hlc.wall - now
+                    maxOffset = max(maxOffset ?? offset, offset)
+                    switch try admit(event, receipt: request.receipts[event.id], device: device, now: now) {
+                    case .duplicate(let ack):
+                        duplicates.append(ack)
+                    case .accept(let scope):
+                        accepted.append(try insert(event, scope: scope, from: source ?? device.id))
+                        touched.insert(event.key)
+                    case .reject(let rejection):
+                        if rejection.quarantined {
+                            try db.run("""
+                                INSERT INTO quarantine (id, body, device, author, entity, code, reason, received_at)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                                """, event.id, event.json.canonicalString, device.id, event.author, event.entity,
+                                rejection.code, rejection.message, now)
+                        }
+                        try logRejection(rejection, device: device)
+                        rejected.append(rejection)
+                    }
+                }
+            }
+            try Materializer.refresh(touched, in: db)
+            try touch(device, offset: maxOffset)
+        }
+        return PushResponse(accepted: accepted, duplicates: duplicates, rejected: rejected, epoch: epoch, serverTime: now)
+    }
+
+    enum Admission {
+        case duplicate(PushAck)
+        case accept(scope: String)
+        case reject(PushRejection)
+    }
+
+    /// The validation of DESIGN.md, "Validation on the server", for one event.
+    func admit(_ event: Event, receipt: String?, device: Device, now: Int64) throws -> Admission {
+        func reject(_ code: String, _ message: String, offset: Int64? = nil, quarantined: Bool = false) -> Admission {
+            .reject(PushRejection(id: event.id, code: code, message: message, offsetMilliseconds: offset, quarantined: quarantined))
+        }
+        if let row = try db.queryOne("SELECT body, seq, receipt FROM events WHERE id = ?", event.id) {
+            if row.string(0) == event.json.canonicalString {
+                return .duplicate(PushAck(id: event.id, seq: row.int64(1), receipt: row.string(2)))
+            }
+            return reject("id_conflict", "Une autre saisie porte déjà cet identifiant : refusée.")
+        }
+        // A valid receipt proves the server accepted this exact event before (re-push after a restore).
+        let vouched = receipt.map { Receipt.isValid($0, for: event, key: receiptKey) } ?? false
+        guard let scope = Partition.scope(of: event.entity) else {
+            return reject("bad_entity", "Entité inconnue « \(event.entity) ».")
+        }
+        if vouched { return .accept(scope: scope) }
+        guard event.author == device.evaluator else {
+            return reject("wrong_author", "Cette saisie est signée « \(event.author) », mais l'appareil appartient à « \(device.evaluator) ».")
+        }
+        if event.hlc.wall - now > maxSkewMilliseconds {
+            let minutes = (event.hlc.wall - now) / 60_000
+            return reject("clock_skew", "L'horloge de cet ordinateur avance d'environ \(minutes) minutes sur celle du serveur.",
+                          offset: event.hlc.wall - now)
+        }
+        if Partition.isServerOnly(event.entity) {
+            return reject("server_only", "Seul le serveur écrit la liste (« \(event.entity) »).")
+        }
+        if let grid = GridID(entity: event.entity) {
+            guard let template = catalog[grid.template] else {
+                return reject("unknown_template", "Modèle de grille inconnu « \(grid.template) ».")
+            }
+            do {
+                try GridRules.validate(field: event.field, value: event.value, grid: grid, template: template)
+            } catch {
+                return reject(error.code, error.message)
+            }
+        }
+        guard let writers = Partition.writers(of: event.entity, roster: roster), writers.contains(event.author) else {
+            return reject("not_member", "« \(event.author) » ne siège pas (ou plus) dans la commission de ce candidat : saisie mise en quarantaine pour le coordonnateur.",
+                          quarantined: true)
+        }
+        return .accept(scope: scope)
+    }
+
+    func logRejection(_ rejection: PushRejection, device: Device) throws {
+        try db.run("INSERT INTO rejections (id, device, code, reason, at) VALUES (?, ?, ?, ?, ?)",
+                   rejection.id, device.id, rejection.code, rejection.message, clock.nowMilliseconds())
+    }
+
+    /// The quarantined events, oldest first.
+    func quarantine() throws -> [(event: Event, device: String, code: String, reason: String, at: Int64)] {
+        try db.query("SELECT body, device, code, reason, received_at FROM quarantine ORDER BY received_at, id").map { row in
+            (try Event(bytes: Array(row.string(0).utf8)), row.string(1), row.string(2), row.string(3), row.int64(4))
+        }
+    }
+}
