@@ -113,8 +113,9 @@ struct HTTPConnection {
             call.result.withLock { $0 = response }
             call.done.signal()
         }
-        let timeout = DispatchTime.now() + .milliseconds(Int(configuration.handlerTimeout * 1000))
-        guard call.done.wait(timeout: timeout) == .success else { return nil }
+        guard call.done.wait(timeout: .now() + HTTPServer.dispatchInterval(configuration.handlerTimeout)) == .success else {
+            return nil
+        }
         return call.result.withLock { $0 }
     }
 
@@ -146,7 +147,7 @@ struct HTTPConnection {
     }
 
     func seconds(_ value: Double) -> Duration {
-        .milliseconds(Int64(max(value, 0) * 1000))
+        HTTPServer.duration(value)
     }
 }
 

@@ -59,9 +59,9 @@ public final class HTTPServer: Sendable {
         Self.ignoreBrokenPipe()
         let alreadyStarted = state.withLock { state in
             defer { state.started = true }
-            return state.started
+            return state.started || state.stopping
         }
-        guard !alreadyStarted else { throw SocketError(operation: "start (déjà démarré)", errno: EALREADY) }
+        guard !alreadyStarted else { throw SocketError(operation: "start (déjà démarré ou arrêté)", errno: EALREADY) }
         let listener = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let port: Int
         do {
@@ -84,7 +84,7 @@ public final class HTTPServer: Sendable {
     /// allowed to finish and be answered (with `Connection: close`) for up to `timeout` seconds; whatever
     /// is still open then is shut down. Returns when all connections are closed or the timeout is over.
     public func stop(timeout: Double) {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(max(timeout, 0) * 1000))
+        let deadline = ContinuousClock.now + Self.duration(timeout)
         let (alreadyStopping, acceptDone) = state.withLock { state in
             defer { state.stopping = true }
             return (state.stopping, state.acceptThreadDone)
@@ -92,6 +92,7 @@ public final class HTTPServer: Sendable {
         if !alreadyStopping { Self.signalWakePipe(wake) }
         if let acceptDone {
             _ = acceptDone.wait(timeout: .now() + .milliseconds(Int(Socket.milliseconds(until: deadline))))
+            // Let a later call to stop pass through as well.
             acceptDone.signal()
         }
         while ContinuousClock.now < deadline {
@@ -172,6 +173,20 @@ public final class HTTPServer: Sendable {
         state.withLock { state in
             state.connections.removeValue(forKey: id)?.close()
         }
+    }
+
+    /// A configured number of seconds as whole milliseconds: negative or NaN is 0, absurdly large (or infinite)
+    /// is capped at a year, so no setting can trap a conversion.
+    static func clampedMilliseconds(_ seconds: Double) -> Int {
+        seconds.isNaN ? 0 : Int(min(max(seconds, 0), 31_536_000) * 1000)
+    }
+
+    static func duration(_ seconds: Double) -> Duration {
+        .milliseconds(clampedMilliseconds(seconds))
+    }
+
+    static func dispatchInterval(_ seconds: Double) -> DispatchTimeInterval {
+        .milliseconds(clampedMilliseconds(seconds))
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Double {

@@ -12,7 +12,9 @@ extension HTTPServer {
 
     /// Runs `body` once, on a background queue, when the process receives SIGTERM or SIGINT, so that `main`
     /// can stop the server gracefully, checkpoint and exit. The signals' default action (terminate at once)
-    /// is turned off first, as a dispatch signal source requires; a second signal is ignored. Call once.
+    /// is turned off first, as a dispatch signal source requires; a second signal is ignored. Call once, from
+    /// `main`, before starting the server. The sources register asynchronously: a signal arriving within the
+    /// first moments after this call is ignored rather than handled.
     ///
     /// Related documentation: `DispatchSource.makeSignalSource`, POSIX `signal(3)`.
     public static func installTerminationHandler(_ body: @escaping @Sendable () -> Void) {

@@ -297,3 +297,62 @@ func get(_ path: String, _ extra: String = "") -> String {
         #expect(entries.first.map { !$0.description.contains("secret") } == true)
     }
 }
+
+@Suite struct HTTPServerLifecycleTests {
+    @Test func bindsEveryInterfaceAndRefusesASecondStart() throws {
+        let server = HTTPServer(configuration: .init(host: "0.0.0.0", port: 0), handler: { _ in .text("ok") }, log: { _ in })
+        let port = try server.start()
+        defer { server.stop(timeout: 1) }
+        #expect(port > 0)
+        #expect(throws: SocketError.self) { _ = try server.start() }
+        let client = try RawHTTPClient(port: port)
+        try client.send(get("/"))
+        #expect(try client.readResponse().bodyText == "ok")
+    }
+
+    @Test(arguments: ["localhost", "256.0.0.1", "::1"])
+    func rejectsHostsThatAreNotIPv4Addresses(host: String) {
+        let server = HTTPServer(configuration: .init(host: host, port: 0), handler: { _ in .text("") }, log: { _ in })
+        #expect(throws: SocketError.self) { _ = try server.start() }
+    }
+
+    @Test func bodyTooSlowIsCutByTheBodyDeadline() throws {
+        let test = try makeServer { $0.bodyTimeout = 0.3 }
+        defer { test.stop() }
+        let client = try test.connect()
+        try client.send("POST /late HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(client.isClosedByServer())
+    }
+
+    @Test func declaredBodyOverTheCapIs413() throws {
+        let test = try makeServer { $0.limits.maxBodyBytes = 100 }
+        defer { test.stop() }
+        let client = try test.connect()
+        try client.send("POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 101\r\n\r\n" + String(repeating: "x", count: 101))
+        #expect(try client.readResponse().status == 413)
+        #expect(client.isClosedByServer())
+    }
+
+    @Test func terminationHandlerRunsOnceOnSIGTERM() {
+        let count = Mutex(0)
+        let ran = DispatchSemaphore(value: 0)
+        HTTPServer.installTerminationHandler {
+            count.withLock { $0 += 1 }
+            ran.signal()
+        }
+        defer {
+            // Give the test process its default dispositions back, so Ctrl-C and SIGTERM still end a test run.
+            signal(SIGTERM, SIG_DFL)
+            signal(SIGINT, SIG_DFL)
+        }
+        // The source registers asynchronously; a signal sent in the first instant would be ignored.
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(getpid(), SIGTERM)
+        #expect(ran.wait(timeout: .now() + 2) == .success)
+        kill(getpid(), SIGINT)
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(count.withLock { $0 } == 1)
+    }
+}
