@@ -10,7 +10,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Grille",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "grille-server", targets: ["Server"]),
         .executable(name: "grille-agent", targets: ["Agent"]),
