@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], path: "Tests/SharedTests", swiftSettings: strict),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Shared", "TestSupport"], path: "Tests/AgentTests", swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["Shared", "TestSupport"], path: "Tests/IntegrationTests", swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Shared", "TestSupport"], path: "Tests/ServerTests", swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Shared
 
 /// What a raw request must parse to: a request with these fields, or a refusal with this status.

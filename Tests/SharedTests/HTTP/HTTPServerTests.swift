@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 import Shared
 
 /// Collects log entries from the server's threads.

@@ -4,31 +4,33 @@ import Glibc
 import Foundation
 import Testing
 
-struct RawClientError: Error, CustomStringConvertible {
-    let description: String
+public struct RawClientError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// A response as read off the wire by `RawHTTPClient`.
-struct RawResponse {
-    let status: Int
-    let headers: [(String, String)]
-    let body: [UInt8]
+public struct RawResponse {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: [UInt8]
 
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
-    var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// A deliberately dumb blocking HTTP/1.1 client over a raw socket, so tests control every byte and every
 /// pause, and can see exactly when the server closes.
-final class RawHTTPClient {
-    let descriptor: Int32
-    var buffer: [UInt8] = []
+// @unchecked: a test drives each client from one thread at a time (a writer thread only calls `send`, which
+// touches no stored state besides the descriptor).
+public final class RawHTTPClient: @unchecked Sendable {
+    public let descriptor: Int32
+    public var buffer: [UInt8] = []
 
     /// Connects to 127.0.0.1:`port`; reads give up after `timeout` seconds.
-    init(port: Int, timeout: Double = 5) throws {
+    public init(port: Int, timeout: Double = 5) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw RawClientError(description: "socket: \(errno)") }
         var time = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
@@ -53,11 +55,11 @@ final class RawHTTPClient {
         Glibc.close(descriptor)
     }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes { raw in
@@ -73,7 +75,7 @@ final class RawHTTPClient {
 
     /// Reads more bytes into the buffer; false at end of stream, on reset or on timeout.
     @discardableResult
-    func fill() -> Bool {
+    public func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
@@ -87,7 +89,7 @@ final class RawHTTPClient {
     }
 
     /// Reads one response; `bodyless` for answers to HEAD. Throws when the stream ends first.
-    func readResponse(bodyless: Bool = false) throws -> RawResponse {
+    public func readResponse(bodyless: Bool = false) throws -> RawResponse {
         let separator = Array("\r\n\r\n".utf8)
         var end: Int?
         while true {
@@ -118,12 +120,12 @@ final class RawHTTPClient {
     }
 
     /// True when the server has closed (end of stream or reset) with nothing more to read.
-    func isClosedByServer() -> Bool {
+    public func isClosedByServer() -> Bool {
         buffer.isEmpty && !fill()
     }
 
     /// Waits up to `seconds` for the socket to become readable (data or end of stream).
-    func readable(within seconds: Double) -> Bool {
+    public func readable(within seconds: Double) -> Bool {
         var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
         return poll(&descriptors, 1, Int32(seconds * 1000)) > 0
     }
