@@ -6,7 +6,7 @@ import Shared
 struct ServerCLI {
     /// Used when no `--db PATH` is given (documented in docs/OPERATIONS.md).
     static let defaultDatabase = "/var/lib/grille/server.sqlite"
-    static let valued: Set<String> = ["db", "academy", "timezone", "listen", "by", "ttl", "max-skew", "out"]
+    static let valued: Set<String> = ["db", "academy", "timezone", "listen", "by", "ttl", "max-skew", "out", "prefix"]
     static let flagNames: Set<String> = ["json", "help", "version"]
 
     let arguments: CommandLineArguments
@@ -61,6 +61,7 @@ struct ServerCLI {
         case "revoke": try revoke()
         case "quarantine": try quarantine()
         case "import-events": try importEvents()
+        case "hash": try hash()
         case "help": Console.out(ServerCLI.help)
         default: throw UsageError("Commande inconnue « \(command) ».")
         }
@@ -196,6 +197,22 @@ struct ServerCLI {
         Console.out("Réponse à rapporter sur l'ordinateur : \(out) (grille-agent import-receipts \(out))")
     }
 
+    /// The state hash (docs/PROTOCOL.md, "State hash") of everything, or of the entities starting with
+    /// `--prefix`: equal on every replica holding the same events.
+    func hash() throws {
+        try arguments.allowOnly(["db", "json", "prefix"], command: "hash")
+        _ = try arguments.expectPositionals(0...0, after: 1, usage: "grille-server hash [--prefix PRÉFIXE] [--json]")
+        let store = try openStore()
+        let prefix = arguments[option: "prefix"]
+        let hash = try Materializer.stateHash(in: store.db, entityPrefix: prefix)
+        let events = try store.head()
+        if json {
+            Console.out(JSONValue.object(["hash": .string(hash), "prefix": prefix.map { .string($0) } ?? .null, "head": .int(events)]).prettyString())
+        } else {
+            Console.out(hash)
+        }
+    }
+
     /// `7d`, `12h`, `30m`, `90s` → milliseconds.
     static func parseDuration(_ text: String, option: String) throws -> Int64 {
         let units: [Character: Int64] = ["d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1_000]
@@ -227,6 +244,7 @@ struct ServerCLI {
           revoke APPAREIL --by ID                        révoque un ordinateur (perdu, volé…)
           quarantine [--json]                            saisies mises de côté (évaluateur hors commission)
           import-events FICHIER [--out RÉPONSE] --by ID  synchronisation par clé USB
+          hash [--prefix PRÉFIXE] [--json]               empreinte de l'état fusionné (contrôle de convergence)
 
         --by ID : l'identifiant du coordonnateur qui fait la modification (enregistré).
         Codes de sortie : 0 succès, 1 erreur de saisie, 2 erreur d'utilisation, 3 erreur interne.
