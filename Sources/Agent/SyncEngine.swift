@@ -101,6 +101,9 @@ final class SyncEngine {
             try LocalStore.writeEventLines(events, to: path)
             file = path
         }
+        // Leave WAL mode first when no other process holds the file, so that closing this connection
+        // later has no WAL file to remove by name.
+        try? store.db.execute("PRAGMA journal_mode = DELETE")
         LocalStore.deleteDataFiles(directory: store.directory)
         return .wiped(file: file, events: events.count)
     }
