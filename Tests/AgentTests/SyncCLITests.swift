@@ -51,6 +51,13 @@ import TestSupport
         let status = try JSONValue.parse(bench.cli("status", "--json").stdout)
         #expect(status["enrolled"] == true && status["pending"]?.intValue == 0 && status["last_sync"]?.intValue == server.clock.nowMilliseconds())
         #expect(bench.cli("status").stdout.contains("Dernière synchronisation réussie : 22/11/2025"))
+
+        // Once enrolled, the roster comes from the server and the identity is the enrolled evaluator.
+        let rosterImport = bench.cli("roster", "import", Repository.demoRoster)
+        #expect(rosterImport.status == 1 && rosterImport.stderr.contains("la liste vient du serveur"), "\(rosterImport.stderr)")
+        let otherIdentity = bench.cli("whoami", "--as", "ev-0202")
+        #expect(otherIdentity.status == 1 && otherIdentity.stderr.contains("inscrit pour « ev-0101 »"), "\(otherIdentity.stderr)")
+        #expect(try store.roster().evaluators.isEmpty)
     }
 
     @Test func enrollIsRefusedOnAHandImportedRosterUnlessResetWhichSavesTheLocalEventsFirst() throws {
