@@ -13,6 +13,9 @@ extension AgentCLI {
             throw AgentError.user("Liste refusée, rien n'a été importé. \(error.description)")
         }
         let store = try openStore()
+        if let server = try store.setting(LocalStore.SyncKey.serverURL) {
+            throw AgentError.user("Cet ordinateur est inscrit auprès de \(server) : la liste vient du serveur (grille-agent sync) et ne s'importe pas à la main. Rien n'a été importé.")
+        }
         let before = try store.roster()
         try store.replaceRoster(roster, source: "file")
         let counts = "\(roster.establishments.count) établissements, \(roster.evaluators.count) évaluateurs, \(roster.commissions.count) commissions, \(roster.candidates.count) candidats, \(roster.registrations.count) inscriptions"
@@ -33,6 +36,9 @@ extension AgentCLI {
         let store = try openStore()
         let roster = try store.roster()
         if let wanted = arguments[option: "as"] {
+            if let enrolled = try store.setting(LocalStore.SyncKey.enrolledEvaluator), enrolled != wanted {
+                throw AgentError.user("Cet ordinateur est inscrit pour « \(enrolled) » : il ne peut pas saisir sous l'identité « \(wanted) ».")
+            }
             guard !roster.evaluators.isEmpty else {
                 throw AgentError.user("Aucune liste d'évaluateurs sur cet ordinateur : importez-la d'abord (grille-agent roster import DOSSIER).")
             }

@@ -5,13 +5,26 @@ import Shared
 /// machine-readable output on every read command. Exit codes: 0 ok, 1 user error, 2 usage error,
 /// 3 internal error.
 struct AgentCLI {
-    static let valued: Set<String> = ["data", "as", "candidate", "template", "session", "situation", "option", "criterion"]
-    static let flagNames: Set<String> = ["json", "help", "version"]
+    static let valued: Set<String> = ["data", "as", "candidate", "template", "session", "situation", "option", "criterion",
+                                      "server", "code", "interval"]
+    static let flagNames: Set<String> = ["json", "help", "version", "reset"]
 
     let arguments: CommandLineArguments
     let clock: any WallClock
     let environment: [String: String]
     let sink: OutputSink
+    var services = Services.production
+
+    /// What the sync commands reach the outside world with; tests replace the transport and the waits.
+    struct Services: Sendable {
+        /// The transport to a checked server address; one per command, so one `URLSession` per process.
+        var transport: @Sendable (String) -> any Transport = { HTTPTransport(baseURL: $0) }
+        var retry = SyncEngine.RetryPolicy()
+        /// True when standard error is a terminal (progress lines are printed only then).
+        var stderrIsTerminal: @Sendable () -> Bool = { () -> Bool in isatty(2) == 1 }
+
+        static let production = Services()
+    }
 
     /// Where the CLI prints: the terminal in production, a buffer in tests.
     struct OutputSink: Sendable {
@@ -26,11 +39,11 @@ struct AgentCLI {
     /// Runs one command and returns its exit code.
     static func run(_ argv: [String], clock: any WallClock = SystemWallClock(),
                     environment: [String: String] = ProcessInfo.processInfo.environment,
-                    sink: OutputSink = .console) -> Int32 {
+                    sink: OutputSink = .console, services: Services = .production) -> Int32 {
         let warn = sink.err
         do {
             let arguments = try CommandLineArguments(argv, valued: valued, flags: flagNames)
-            let cli = AgentCLI(arguments: arguments, clock: clock, environment: environment, sink: sink)
+            let cli = AgentCLI(arguments: arguments, clock: clock, environment: environment, sink: sink, services: services)
             try cli.dispatch()
             return ExitStatus.ok.rawValue
         } catch let error as UsageError {
@@ -39,6 +52,9 @@ struct AgentCLI {
         } catch let error as AgentError {
             warn(error.message)
             return error.status.rawValue
+        } catch let error as SyncError {
+            warn(error.message)
+            return ExitStatus.user.rawValue
         } catch let error as DatabaseError {
             let mapped = LocalStore.describe(error, path: "la base locale")
             warn(mapped.message)
@@ -83,6 +99,12 @@ struct AgentCLI {
         case "grids": try grids()
         case "log": try log()
         case "rebuild": try rebuild()
+        case "enroll": try enroll()
+        case "sync": try syncCommand()
+        case "status": try status()
+        case "export-events": try exportEvents()
+        case "import-receipts": try importReceipts()
+        case "serve": try serve()
         case "help": say(AgentCLI.help)
         default:
             throw UsageError("Commande inconnue « \(command) ».")
@@ -118,6 +140,18 @@ struct AgentCLI {
           grids [--candidate NUMÉRO] [--json]
           log [--json]                       journal des saisies
           rebuild                            recalcule l'état à partir du journal
+
+        Synchronisation avec le serveur de l'académie
+          enroll --server URL --code CODE [--reset]
+                                             inscrit cet ordinateur avec le code donné par le coordonnateur ;
+                                             --reset enregistre d'abord les saisies locales dans un fichier,
+                                             puis repart d'un dossier vide (liste importée à la main, autre évaluateur)
+          sync [--json]                      envoie les saisies en attente et reçoit celles des autres
+          status [--json]                    saisies en attente, dernière synchronisation, serveur, décalage
+                                             d'horloge, saisies refusées (avec le motif) ou en quarantaine
+          export-events FICHIER              écrit les saisies en attente dans un fichier (clé USB, sans réseau)
+          import-receipts FICHIER            applique le fichier de réponse rendu par le serveur
+          serve [--interval SECONDES]        synchronise toutes les N secondes (60 par défaut) jusqu'à Ctrl-C
 
         Options générales
           --data DOSSIER   dossier de données (sinon $GRILLE_HOME, sinon ~/.local/share/grille)

@@ -42,5 +42,15 @@ extension LocalStore {
             CREATE TABLE roster_registrations (
                 candidate TEXT NOT NULL, commission TEXT NOT NULL, PRIMARY KEY (candidate, commission)) STRICT;
             """),
+        // `scope` is filled by `LocalStore.backfillScopes()` (Swift's `Partition.scope(of:)`), NULL meaning
+        // « not computed yet » and '' « no known scope ». Sync state lives in `settings` (keys in
+        // `LocalStore.SyncKey`); `notices` keeps the messages a sync left for the user.
+        Migration(version: 2, name: "sync: event scopes, quarantine flag, notices", sql: """
+            ALTER TABLE events ADD COLUMN scope TEXT;
+            ALTER TABLE events ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX events_by_scope ON events (scope);
+            CREATE INDEX events_unsent ON events (wall, counter) WHERE origin = 'local' AND sync_state IN ('pending', 'rejected');
+            CREATE TABLE notices (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL) STRICT;
+            """),
     ]
 }

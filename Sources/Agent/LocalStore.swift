@@ -16,8 +16,9 @@ final class LocalStore {
     let clock: any WallClock
     let deviceID: String
 
-    /// Opens (creating if needed) the store in `directory`, which is created with mode 0700.
-    init(directory: String, clock: any WallClock = SystemWallClock()) throws {
+    /// Opens (creating if needed) the store in `directory`, which is created with mode 0700. A new store
+    /// takes `deviceID` when given (an `enroll --reset` keeps the device it registered), else a random one.
+    init(directory: String, clock: any WallClock = SystemWallClock(), deviceID presetDeviceID: String? = nil) throws {
         self.directory = directory
         self.clock = clock
         try LocalStore.prepareDirectory(directory)
@@ -30,10 +31,11 @@ final class LocalStore {
                 if let existing = try db.scalarString("SELECT value FROM settings WHERE key = 'device_id'") {
                     return existing
                 }
-                let id = "dev-" + SecureRandom.hex(8)
+                let id = presetDeviceID ?? "dev-" + SecureRandom.hex(8)
                 try db.run("INSERT INTO settings (key, value) VALUES ('device_id', ?)", id)
                 return id
             }
+            try LocalStore.backfillScopes(db)
         } catch let error as DatabaseError {
             throw LocalStore.describe(error, path: path)
         } catch let error as SchemaError {
@@ -140,15 +142,17 @@ final class LocalStore {
     }
 
     /// The next clock stamp: above every stamp this device issued or saw, whatever the wall clock does.
-    private func tick() throws -> HybridLogicalClock {
+    /// The wall part is the system clock corrected by the offset measured against the server's clock.
+    func tick() throws -> HybridLogicalClock {
         let row = try db.queryOne("SELECT wall, counter FROM clock WHERE id = 1")
         let last = (wall: row?.int64(0) ?? 0, counter: row?.int64(1) ?? 0)
-        let stamp = HybridLogicalClock.next(after: last, now: clock.nowMilliseconds(), device: deviceID)
+        let offset = Int64(try setting(SyncKey.clockOffset) ?? "") ?? 0
+        let stamp = HybridLogicalClock.next(after: last, now: clock.nowMilliseconds() + offset, device: deviceID)
         try advanceClock(to: stamp)
         return stamp
     }
 
-    private func advanceClock(to stamp: HybridLogicalClock) throws {
+    func advanceClock(to stamp: HybridLogicalClock) throws {
         try db.run("""
             INSERT INTO clock (id, wall, counter) VALUES (1, ?1, ?2)
             ON CONFLICT (id) DO UPDATE SET wall = ?1, counter = ?2
@@ -156,20 +160,32 @@ final class LocalStore {
             """, stamp.wall, stamp.counter)
     }
 
-    private func heads(of key: FieldKey) throws -> [String] {
+    func heads(of key: FieldKey) throws -> [String] {
         guard let text = try db.scalarString("SELECT heads FROM state WHERE entity = ? AND field = ?", key.entity, key.field) else {
             return []
         }
         return try JSONValue.parse(Array(text.utf8)).arrayValue?.compactMap(\.stringValue) ?? []
     }
 
-    private func insert(_ event: Event, origin: String, syncState: String) throws {
+    func insert(_ event: Event, origin: String, syncState: String, serverSeq: Int64? = nil, receipt: String? = nil) throws {
         try db.run("""
-            INSERT INTO events (id, entity, field, body, wall, counter, device, author, applied, origin, sync_state, recorded_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+            INSERT INTO events (id, entity, field, body, wall, counter, device, author, applied, origin, sync_state,
+                                server_seq, receipt, recorded_at, scope)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
             """, event.id, event.entity, event.field, event.json.canonicalString, event.hlc.wall, event.hlc.counter,
-            event.device, event.author, origin, syncState, clock.nowMilliseconds())
+            event.device, event.author, origin, syncState, serverSeq, receipt, clock.nowMilliseconds(),
+            Partition.scope(of: event.entity) ?? "")
         try advanceClock(to: event.hlc)
+    }
+
+    /// Fills `events.scope` for rows written before schema 2 (NULL until computed).
+    static func backfillScopes(_ db: Database) throws {
+        guard try db.scalarInt("SELECT 1 FROM events WHERE scope IS NULL LIMIT 1") != nil else { return }
+        try db.write {
+            for row in try db.query("SELECT seqno, entity FROM events WHERE scope IS NULL") {
+                try db.run("UPDATE events SET scope = ? WHERE seqno = ?", Partition.scope(of: row.string(1)) ?? "", row.int64(0))
+            }
+        }
     }
 
     // MARK: - Reading

@@ -1,0 +1,52 @@
+import Shared
+
+extension SyncEngine {
+    /// Pulls pages until the server has nothing more, saving the cursor with each applied page, so an
+    /// interrupted pull resumes where it stopped. Returns the server's new epoch when it was restored
+    /// (another epoch, or a head below the saved cursor); nil when done.
+    func pullAll() throws -> String? {
+        var acknowledging = false
+        var stalled = 0
+        while true {
+            let cursor = try store.intSetting(LocalStore.SyncKey.cursor) ?? 0
+            let ack = try store.intSetting(LocalStore.SyncKey.controlAck) ?? 0
+            var target = "/v1/sync/pull?after=\(cursor)&limit=\(configuration.pullLimit)"
+            if ack > 0 { target += "&ack=\(ack)" }
+            let page: PullResponse
+            do {
+                page = try PullResponse(json: try exchange(authorized("GET", target)))
+            } catch let error as WireError {
+                throw SyncError.badAnswer("réponse de réception : \(error.description)")
+            }
+            if let known = try store.setting(LocalStore.SyncKey.epoch) {
+                if known != page.epoch || page.head < cursor { return page.epoch }
+            } else {
+                try store.setSetting(LocalStore.SyncKey.epoch, page.epoch)
+            }
+            let controls = page.controls.filter { $0.id > ack }.sorted { $0.id < $1.id }
+            // What is pending for a scope about to disappear goes to the server first.
+            for control in controls where control.type == "revoke" {
+                try pushPending(scope: control.scope)
+            }
+            let next = max(cursor, page.cursor)
+            stalled = page.more && next <= cursor ? stalled + 1 : 0
+            if stalled > 2 {
+                throw SyncError.badAnswer("le curseur de réception n'avance pas")
+            }
+            let outcome = try store.applyPullPage(events: page.events, controls: controls, cursor: next,
+                                                  controlAck: controls.last?.id ?? ack)
+            summary.pulled += outcome.inserted
+            summary.confirmed += outcome.confirmed
+            summary.controls += outcome.controls
+            summary.notices += outcome.notices
+            report("Réception : \(next)/\(page.head)")
+            if page.more { continue }
+            // Applied controls are acknowledged by one more (short) pull, so the server can drop them.
+            if !controls.isEmpty && !acknowledging {
+                acknowledging = true
+                continue
+            }
+            return nil
+        }
+    }
+}
