@@ -153,6 +153,20 @@ extension AgentCLI {
         }
     }
 
+    /// The state hash of everything, or of the entities starting with `--prefix` (docs/PROTOCOL.md).
+    func stateHash() throws {
+        try arguments.allowOnly(["data", "json", "prefix"], command: "hash")
+        _ = try arguments.expectPositionals(0...0, after: 1, usage: "grille-agent hash [--prefix PRÉFIXE] [--json]")
+        let store = try openStore()
+        let prefix = arguments[option: "prefix"]
+        let hash = try Materializer.stateHash(in: store.db, entityPrefix: prefix)
+        if json {
+            output(.object(["hash": .string(hash), "prefix": prefix.map { .string($0) } ?? .null]))
+        } else {
+            say(hash)
+        }
+    }
+
     /// A time in the academy's time zone, French style.
     static func formatTime(_ wall: Int64) -> String {
         let formatter = DateFormatter()

@@ -6,7 +6,7 @@ import Shared
 /// 3 internal error.
 struct AgentCLI {
     static let valued: Set<String> = ["data", "as", "candidate", "template", "session", "situation", "option", "criterion",
-                                      "server", "code", "interval"]
+                                      "server", "code", "interval", "prefix"]
     static let flagNames: Set<String> = ["json", "help", "version", "reset"]
 
     let arguments: CommandLineArguments
@@ -99,6 +99,7 @@ struct AgentCLI {
         case "grids": try grids()
         case "log": try log()
         case "rebuild": try rebuild()
+        case "hash": try stateHash()
         case "enroll": try enroll()
         case "sync": try syncCommand()
         case "status": try status()
@@ -140,6 +141,7 @@ struct AgentCLI {
           grids [--candidate NUMÉRO] [--json]
           log [--json]                       journal des saisies
           rebuild                            recalcule l'état à partir du journal
+          hash [--prefix PRÉFIXE] [--json]   empreinte de l'état fusionné (à comparer avec le serveur)
 
         Synchronisation avec le serveur de l'académie
           enroll --server URL --code CODE [--reset]

@@ -13,6 +13,9 @@ final class ServerCore: @unchecked Sendable {
     }
 
     func run<T>(_ body: (ServerStore) throws -> T) throws -> T {
-        try queue.sync { try body(store) }
+        try queue.sync {
+            try store.refreshIfChangedElsewhere()
+            return try body(store)
+        }
     }
 }

@@ -150,6 +150,20 @@ final class ServerStore {
         }
     }
 
+    private var seenDataVersion: Int64 = -1
+
+    /// Re-reads what other processes may have changed (`grille-server roster import` runs beside
+    /// `serve`): SQLite's `data_version` changes only when another connection commits.
+    ///
+    /// Related SQLite documentation: https://www.sqlite.org/pragma.html#pragma_data_version
+    func refreshIfChangedElsewhere() throws {
+        let version = try db.scalarInt("PRAGMA data_version") ?? 0
+        if version != seenDataVersion {
+            seenDataVersion = version
+            try reloadRoster()
+        }
+    }
+
     /// Re-reads the roster from the merged roster entities.
     func reloadRoster() throws {
         var fields: [FieldKey: JSONValue] = [:]

@@ -98,6 +98,7 @@ import TestSupport
         #expect(answer["rejected"]?.arrayValue?.first?["code"]?.stringValue == "not_member")
 
         // The professional edits offline, then is removed from the commission while the outsider joins it.
+        _ = try pro.sync()
         try pro.ok("grid", "set", grid, "prospection.2", "S")
         let changed = try rosterCopy(tmp, name: "roster2", members: ["cm-e4-01": "ev-0101;ev-0105"])
         let imported = try server.cli(["roster", "import", changed, "--by", ServerHarness.coordinator])
