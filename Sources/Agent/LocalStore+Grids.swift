@@ -29,7 +29,7 @@ extension LocalStore {
             throw AgentError.user("Modèle de grille inconnu « \(id.template) ».")
         }
         do {
-            return try GridView(id: id, template: template, fields: Materializer.fieldStates(entity: id.entity, in: db))
+            return try GridLoader.view(id, template: template, roster: try roster(), in: db)
         } catch let error as GridRuleError {
             throw AgentError.user(error.message)
         }

@@ -53,7 +53,7 @@ public enum GridRules {
             }
             return
         case GridField.harmonisation:
-            throw GridRuleError("coordinator_only", "L'harmonisation est réservée aux coordonnateurs.")
+            throw GridRuleError("coordinator_only", "L'harmonisation est réservée aux coordonnateurs (grille-server harmonise).")
         default:
             break
         }
@@ -92,6 +92,25 @@ public enum GridRules {
                   object.values.allSatisfy({ ($0.stringValue?.count ?? .max) <= maxTextLength }) else {
                 throw GridRuleError("bad_subject", "La fiche sujet se décrit par des champs de texte.")
             }
+        }
+    }
+
+    /// Checks a coordinator's harmonisation value: a note of the template's scale and a reason.
+    public static func validateHarmonisation(_ value: Harmonisation, template: Template) throws(GridRuleError) {
+        guard let scale = template.note, value.note >= 0, value.note <= scale.maxHalfPoints, scale.isValid(halfPoints: value.note) else {
+            throw GridRuleError("bad_note", "La note harmonisée doit être comprise entre 0 et 20, par demi-point.")
+        }
+        try validateText(.string(value.reason), what: "Le motif de l'harmonisation")
+    }
+
+    /// Checks a write to a conformity entity (`conformity/<session>/<candidate>/<template>`).
+    public static func validateConformity(field: String, value: JSONValue) throws(GridRuleError) {
+        guard field == Conformity.field else {
+            throw GridRuleError("unknown_field", "Champ inconnu « \(field) » pour la conformité.")
+        }
+        guard value == .null || Conformity(rawValue: value.stringValue ?? "") != nil else {
+            let codes = Conformity.allCases.map(\.rawValue).joined(separator: ", ")
+            throw GridRuleError("bad_conformity", "Conformité inconnue « \(display(value)) » : choisissez parmi \(codes).")
         }
     }
 

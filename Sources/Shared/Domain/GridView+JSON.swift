@@ -7,6 +7,7 @@ extension GridView {
         for (criterion, text) in comments { commentObject[criterion] = .string(text) }
         var fieldObject: [String: JSONValue] = [:]
         for field in Template.Field.allCases where field != .option {
+            // (harmonisation is reported on its own below)
             if let value = value(field.rawValue) { fieldObject[field.rawValue] = value }
         }
         if let note { fieldObject["note_display"] = .string(GridRules.formatNote(halfPoints: note)) }
@@ -43,6 +44,11 @@ extension GridView {
             "required": .array(requiredCriteria.map { .string($0.id) }),
             "signed_content": .string(signedContentHash),
             "signing_blockers": .array(signingBlockers.map { .string($0) }),
+            "harmonisation": harmonisation?.json ?? .null,
+            "retained_note": retainedNote.map { .int(Int64($0)) } ?? .null,
+            "conformity": context.conformity.map { .string($0.rawValue) } ?? .null,
+            "members": .array(context.members.map { .string($0) }),
+            "unsigned_members": .array(unsignedMembers.map { .string($0) }),
         ])
     }
 

@@ -7,8 +7,22 @@ public struct GridView: Sendable {
     public let situation: Template.Situation
     /// The merged fields of the grid entity, by field name.
     public let fields: [String: FieldState]
+    /// What the grid entity alone cannot tell: the commission's members and the candidate's conformity.
+    public let context: Context
 
-    public init(id: GridID, template: Template, fields: [String: FieldState]) throws(GridRuleError) {
+    public struct Context: Sendable, Equatable {
+        /// Evaluator ids of the commission: a final grid is complete when each of them has a valid signature.
+        public var members: [String]
+        /// The merged conformity of the candidate for this template and session (nil: not recorded).
+        public var conformity: Conformity?
+
+        public init(members: [String] = [], conformity: Conformity? = nil) {
+            self.members = members
+            self.conformity = conformity
+        }
+    }
+
+    public init(id: GridID, template: Template, fields: [String: FieldState], context: Context = Context()) throws(GridRuleError) {
         guard let situation = template.situation(id.situation) else {
             throw GridRuleError("unknown_situation", "La situation « \(id.situation) » n'existe pas pour la grille \(template.id).")
         }
@@ -16,6 +30,7 @@ public struct GridView: Sendable {
         self.template = template
         self.situation = situation
         self.fields = fields
+        self.context = context
     }
 
     /// The live value of a field: nil when unset or cleared (tombstone).
@@ -26,6 +41,12 @@ public struct GridView: Sendable {
 
     public var option: String? { value(GridField.option)?.stringValue }
     public var note: Int? { value(GridField.note)?.intValue.map { Int($0) } }
+
+    /// The coordinator's harmonisation, if any (read-only for the jury).
+    public var harmonisation: Harmonisation? { value(GridField.harmonisation).flatMap(Harmonisation.init) }
+
+    /// The retained note: the harmonised one if any, else the jury's proposal.
+    public var retainedNote: Int? { harmonisation?.note ?? note }
     /// The final grid: the one a jury signs.
     public var isFinal: Bool { situation.id == "final" }
 
@@ -120,6 +141,9 @@ public struct GridView: Sendable {
         if let status = value(GridField.status)?.stringValue, status == "absent" || status == "deleted" {
             reasons.append(status == "absent" ? "le candidat est noté absent" : "la grille est supprimée")
         }
+        if let conformity = context.conformity, conformity != .conforming {
+            reasons.append(conformity == .absent ? "le candidat est absent (AB)" : "le candidat n'est pas évalué : \(conformity.label)")
+        }
         if !template.optionBlocks(in: situation).isEmpty, option == nil {
             reasons.append("l'option de la situation B n'est pas choisie (grid field GRILLE option …)")
         }
@@ -172,30 +196,44 @@ public struct GridView: Sendable {
 
     // MARK: - Status
 
-    /// `absent`, `deleted`, `to_resign` (a signature no longer matches), `signed`, `ready_to_sign`,
-    /// `in_progress`.
+    /// Commission members without a valid signature yet.
+    public var unsignedMembers: [String] {
+        let valid = Set(signatures.filter(\.valid).map(\.evaluator))
+        return context.members.filter { !valid.contains($0) }
+    }
+
+    /// `nv` (non-conforming candidate), `absent`, `deleted`, `to_resign` (a signature no longer matches),
+    /// `complete` (every member's signature is valid), `signed` (valid signatures, some members still to
+    /// sign), `ready_to_sign`, `in_progress`; for interview and simulation grids `filled` or `in_progress`.
     public var status: String {
+        if let conformity = context.conformity {
+            if conformity.isNonConforming { return "nv" }
+            if conformity == .absent { return "absent" }
+        }
         if let status = value(GridField.status)?.stringValue, status == "absent" || status == "deleted" {
             return status
         }
         let signatures = self.signatures
         if !signatures.isEmpty {
-            return signatures.allSatisfy(\.valid) ? "signed" : "to_resign"
+            if !signatures.allSatisfy(\.valid) { return "to_resign" }
+            return !context.members.isEmpty && unsignedMembers.isEmpty ? "complete" : "signed"
         }
         if isFinal {
             return signingBlockers.isEmpty ? "ready_to_sign" : "in_progress"
         }
-        return missing.isEmpty ? "complete" : "in_progress"
+        return missing.isEmpty ? "filled" : "in_progress"
     }
 
     public static func statusLabel(_ status: String) -> String {
         switch status {
-        case "absent": "absent"
+        case "nv": "non conforme (NV)"
+        case "absent": "absent (AB)"
         case "deleted": "supprimée"
         case "to_resign": "à re-signer"
-        case "signed": "signée"
+        case "complete": "complète (toutes les signatures sont valides)"
+        case "signed": "signée, en attente d'autres signatures"
         case "ready_to_sign": "prête à signer"
-        case "complete": "complète"
+        case "filled": "renseignée"
         default: "en cours"
         }
     }

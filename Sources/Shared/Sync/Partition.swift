@@ -8,7 +8,7 @@
 /// | `candidate/<number>` | `candidate/<number>` |
 /// | `evaluator/<id>` | `evaluator/<id>` |
 /// | `commission/<id>`, `registration/<candidate>/<commission>` | `commission/<id>` |
-/// | `establishment/<uai>`, `academy/<name>` | `academy` |
+/// | `establishment/<uai>`, `academy/settings`, `session/<year>` | `academy` |
 public enum Partition {
     public static let academyScope = "academy"
 
@@ -21,7 +21,7 @@ public enum Partition {
         case ("conformity", 4): return "grid/\(parts[3])/\(parts[1])/\(parts[2])"
         case ("candidate", 2), ("evaluator", 2), ("commission", 2): return entity
         case ("registration", 3): return "commission/\(parts[2])"
-        case ("establishment", 2), ("academy", 2): return academyScope
+        case ("establishment", 2), ("academy", 2), ("session", 2): return academyScope
         default: return nil
         }
     }
@@ -53,6 +53,23 @@ public enum Partition {
             }
         }
         return scopes
+    }
+
+    /// The session year of a grid or conformity entity.
+    public static func session(of entity: String) -> String? {
+        let parts = entity.split(separator: "/", omittingEmptySubsequences: false)
+        switch (parts.first, parts.count) {
+        case ("grid", 5): return String(parts[2])
+        case ("conformity", 4): return String(parts[1])
+        default: return nil
+        }
+    }
+
+    /// The commission that evaluates a grid or conformity entity.
+    public static func commission(of entity: String, roster: Roster) -> Roster.Commission? {
+        guard let scope = scope(of: entity), scope.hasPrefix("grid/") else { return nil }
+        let parts = scope.split(separator: "/").map(String.init)
+        return roster.commission(forCandidate: parts[3], template: parts[1], session: parts[2])
     }
 
     /// The evaluators who may write to a grid or conformity entity: the members of the commission where
