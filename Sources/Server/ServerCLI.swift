@@ -6,8 +6,8 @@ import Shared
 struct ServerCLI {
     /// Used when no `--db PATH` is given (documented in docs/OPERATIONS.md).
     static let defaultDatabase = "/var/lib/grille/server.sqlite"
-    static let valued: Set<String> = ["db", "academy", "timezone", "listen", "by", "ttl", "max-skew", "out", "prefix"]
-    static let flagNames: Set<String> = ["json", "help", "version"]
+    static let valued: Set<String> = ["db", "academy", "timezone", "listen", "by", "ttl", "max-skew", "out", "prefix", "note", "reason", "session", "format", "template"]
+    static let flagNames: Set<String> = ["json", "help", "version", "yes", "force"]
 
     let arguments: CommandLineArguments
     let clock: any WallClock
@@ -62,6 +62,10 @@ struct ServerCLI {
         case "quarantine": try quarantine()
         case "import-events": try importEvents()
         case "hash": try hash()
+        case "harmonise": try harmonise()
+        case "session": try session()
+        case "purge": try purge()
+        case "export": try export()
         case "help": Console.out(ServerCLI.help)
         default: throw UsageError("Commande inconnue « \(command) ».")
         }
@@ -245,6 +249,12 @@ struct ServerCLI {
           quarantine [--json]                            saisies mises de côté (évaluateur hors commission)
           import-events FICHIER [--out RÉPONSE] --by ID  synchronisation par clé USB
           hash [--prefix PRÉFIXE] [--json]               empreinte de l'état fusionné (contrôle de convergence)
+          harmonise GRILLE --note X --reason TEXTE --by ID   harmonise la note d'une grille finale
+          session deliberate|publish ANNÉE --by ID       délibère (fige) puis publie une session
+          session retention ANNÉE AAAA-MM-JJ --by ID     date de fin de conservation des documents
+          session show ANNÉE [--json]                    état d'une session
+          purge --session ANNÉE --by ID --yes [--force]  efface définitivement une session (après l'archive)
+          export fiche CANDIDAT --format html [--out F]  fiche d'évaluation V-5, après publication
 
         --by ID : l'identifiant du coordonnateur qui fait la modification (enregistré).
         Codes de sortie : 0 succès, 1 erreur de saisie, 2 erreur d'utilisation, 3 erreur interne.

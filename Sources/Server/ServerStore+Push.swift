@@ -37,7 +37,7 @@ extension ServerStore {
                                 """, event.id, event.json.canonicalString, device.id, event.author, event.entity,
                                 rejection.code, rejection.message, now)
                         }
-                        try logRejection(rejection, device: device)
+                        try logRejection(rejection, device: device, entity: rejection.code == "session_purged" ? nil : event.entity)
                         rejected.append(rejection)
                     }
                 }
@@ -70,6 +70,15 @@ extension ServerStore {
         guard let scope = Partition.scope(of: event.entity) else {
             return reject("bad_entity", "Entité inconnue « \(event.entity) ».")
         }
+        if let session = Partition.session(of: event.entity) {
+            if try isPurged(session) {
+                return reject("session_purged", "Session \(session) purgée : cette saisie n'est pas conservée.")
+            }
+            if !vouched, try GridLoader.sessionState(session, in: db) != .open {
+                return reject("session_deliberated", "Session \(session) délibérée : saisie modifiée après délibération, mise en quarantaine pour le coordonnateur.",
+                              quarantined: true)
+            }
+        }
         if vouched { return .accept(scope: scope) }
         guard event.author == device.evaluator else {
             return reject("wrong_author", "Cette saisie est signée « \(event.author) », mais l'appareil appartient à « \(device.evaluator) ».")
@@ -91,17 +100,47 @@ extension ServerStore {
             } catch {
                 return reject(error.code, error.message)
             }
+        } else if event.entity.hasPrefix("conformity/") {
+            do { try GridRules.validateConformity(field: event.field, value: event.value) } catch {
+                return reject(error.code, error.message)
+            }
         }
-        guard let writers = Partition.writers(of: event.entity, roster: roster), writers.contains(event.author) else {
+        let members = Partition.writers(of: event.entity, roster: roster) ?? []
+        let mayWrite = members.contains(event.author) || (event.entity.hasPrefix("conformity/") && isCoordinator(event.author, of: event.entity))
+        guard mayWrite else {
             return reject("not_member", "« \(event.author) » ne siège pas (ou plus) dans la commission de ce candidat : saisie mise en quarantaine pour le coordonnateur.",
                           quarantined: true)
+        }
+        if let grid = GridID(entity: event.entity), grid.situationKind == "A", roster.evaluator(event.author)?.role != .teacher {
+            return reject("not_teacher", "Les grilles d'entretien (situation A) sont tenues par un enseignant du bloc 1.")
+        }
+        if let signer = GridField.signer(of: event.field), signer != event.author, event.value != .null {
+            // A co-signature on the author's laptop: the signer sits on the commission, the author witnesses.
+            guard members.contains(signer), event.value["witness"]?.stringValue == event.author,
+                  let name = event.value["name"]?.stringValue, !name.trimmingWhitespace().isEmpty else {
+                return reject("foreign_signature", "Une signature au nom d'un autre membre exige son nom et votre témoignage (--name, --witness).")
+            }
         }
         return .accept(scope: scope)
     }
 
-    func logRejection(_ rejection: PushRejection, device: Device) throws {
-        try db.run("INSERT INTO rejections (id, device, code, reason, at) VALUES (?, ?, ?, ?, ?)",
-                   rejection.id, device.id, rejection.code, rejection.message, clock.nowMilliseconds())
+    func logRejection(_ rejection: PushRejection, device: Device, entity: String? = nil) throws {
+        try db.run("INSERT INTO rejections (id, device, code, reason, at, entity) VALUES (?, ?, ?, ?, ?, ?)",
+                   rejection.id, device.id, rejection.code, rejection.message, clock.nowMilliseconds(), entity)
+    }
+
+    /// True when `evaluator` coordinates the establishment of the entity's commission, or the academy.
+    func isCoordinator(_ evaluator: String, of entity: String) -> Bool {
+        guard let person = roster.evaluator(evaluator) else { return false }
+        switch person.role {
+        case .academy: return true
+        case .coordinator: return Partition.commission(of: entity, roster: roster)?.establishment == person.establishment
+        default: return false
+        }
+    }
+
+    func isPurged(_ session: String) throws -> Bool {
+        try db.scalarInt("SELECT 1 FROM purged_sessions WHERE session = ?", session) != nil
     }
 
     /// The quarantined events, oldest first.

@@ -77,5 +77,16 @@ extension ServerStore {
                 detail TEXT NOT NULL
             ) STRICT;
             """),
+        Migration(version: 2, name: "sessions: purges, session of audit lines and rejections", sql: """
+            ALTER TABLE rejections ADD COLUMN entity TEXT;
+            ALTER TABLE audit ADD COLUMN session TEXT;
+            CREATE TABLE purged_sessions (
+                session TEXT PRIMARY KEY,
+                purged_at INTEGER NOT NULL,
+                purged_by TEXT NOT NULL,
+                events INTEGER NOT NULL,
+                grids INTEGER NOT NULL
+            ) STRICT;
+            """),
     ]
 }

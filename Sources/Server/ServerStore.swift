@@ -84,6 +84,8 @@ final class ServerStore {
         } catch let error as SchemaError {
             throw ServerError.user(error.description)
         }
+        // Deleted bytes are overwritten, so a purged session leaves nothing in free pages.
+        try db.execute("PRAGMA secure_delete = ON")
         roster = Roster(establishments: [], evaluators: [], commissions: [], candidates: [], registrations: [])
         try reloadRoster()
     }
@@ -181,8 +183,10 @@ final class ServerStore {
         RosterEntities.fields(of: roster)
     }
 
-    func audit(_ action: String, by: String?, detail: String) throws {
-        try db.run("INSERT INTO audit (at, by, action, detail) VALUES (?, ?, ?, ?)", clock.nowMilliseconds(), by ?? "", action, detail)
+    /// One audit line. `session` ties the line to a session, so a purge can remove the details it names.
+    func audit(_ action: String, by: String?, detail: String, session: String? = nil) throws {
+        try db.run("INSERT INTO audit (at, by, action, detail, session) VALUES (?, ?, ?, ?, ?)",
+                   clock.nowMilliseconds(), by ?? "", action, detail, session)
     }
 
     func stateHash() throws -> String {
