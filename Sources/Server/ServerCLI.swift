@@ -181,7 +181,7 @@ struct ServerCLI {
         let value: JSONValue
         let request: PushRequest
         do {
-            value = try JSONValue.parse(Array(data))
+            value = try JSONValue.parse(Array(data), limits: SyncProtocol.fileLimits)
             request = try PushRequest(json: value["push"] ?? .null)
         } catch {
             throw ServerError.user("Fichier « \(rest[0]) » mal formé (attendu : un export de grille-agent) : \(error)")

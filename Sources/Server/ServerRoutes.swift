@@ -64,7 +64,7 @@ enum ServerRoutes {
 
     static func decode<T>(_ request: HTTPRequest, _ make: (JSONValue) throws(WireError) -> T) throws -> T {
         let json: JSONValue
-        do { json = try JSONValue.parse(request.body) } catch {
+        do { json = try JSONValue.parse(request.body, limits: SyncProtocol.bodyLimits) } catch {
             throw ServerError(400, "bad_json", "Corps de requête JSON invalide (octet \(error.offset)) : \(error.message).")
         }
         do { return try make(json) } catch {

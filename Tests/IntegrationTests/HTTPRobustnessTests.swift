@@ -110,6 +110,20 @@ import TestSupport
         #expect(answer.status == 200)
         #expect((try JSONValue.parse(answer.body))["rejected"]?.arrayValue?.first?["code"]?.stringValue == "bad_event")
 
+        // A push of about 6 MiB (under the 8 MiB cap, over the JSON parser's default) is read and answered.
+        let longText = String(repeating: "x", count: 9_000)
+        let big = (0..<560).map { n in
+            Event(id: "big-\(n)", entity: "grid/ndrc-e4-ccf/2026/02614001/final", field: "comment/prospection.1", value: .string(longText),
+                  hlc: HybridLogicalClock(wall: 1, counter: Int64(n), device: "dev-robust"), author: "ev-0101", prev: []).json
+        }
+        let bigBody = JSONValue.object(["events": .array(big)]).canonicalString
+        #expect(bigBody.utf8.count > 5_000_000 && bigBody.utf8.count < SyncProtocol.maxPushBytes)
+        let bigClient = try RawHTTPClient(port: server.port, timeout: 30)
+        try bigClient.send(Self.post("/v1/sync/push", bigBody, token: token))
+        let bigAnswer = try bigClient.readResponse()
+        #expect(bigAnswer.status == 200, "\(bigAnswer.bodyText.prefix(300))")
+        #expect((try JSONValue.parse(bigAnswer.body, limits: SyncProtocol.bodyLimits))["accepted"]?.arrayValue?.count == 560)
+
         // The slow client is cut by the header deadline (10 s) and never answered with a success.
         slowThread.cancel()
         let slowResponse = try? slow.readResponse()

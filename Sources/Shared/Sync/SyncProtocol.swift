@@ -7,6 +7,10 @@ public enum SyncProtocol {
     public static let maxPullLimit = 10_000
     /// Default allowed clock skew: an event stamped more than this ahead of the server's clock is refused.
     public static let defaultMaxSkewMilliseconds: Int64 = 5 * 60 * 1000
+    /// JSON limits for sync bodies: a whole push batch (8 MiB) must parse.
+    public static let bodyLimits = JSONLimits(maxDepth: 64, maxBytes: maxPushBytes + 64 * 1024, maxStringBytes: 1 << 20)
+    /// A USB export holds every pending event of a laptop: several push batches.
+    public static let fileLimits = JSONLimits(maxDepth: 64, maxBytes: 4 * maxPushBytes, maxStringBytes: 1 << 20)
 }
 
 /// A message body that does not have the documented shape. `path` names the member.
