@@ -17,7 +17,7 @@ extension AgentCLI {
     }
 
     func grid() throws {
-        guard words.count >= 2 else { throw UsageError("Utilisation : grille-agent grid new|set|clear|comment|field|show|history|sign …") }
+        guard words.count >= 2 else { throw UsageError("Utilisation : grille-agent grid new|set|clear|comment|field|confirm|fdap|subject|show|history|sign …") }
         switch words[1] {
         case "new": try gridNew()
         case "set": try gridSet(clear: false)
@@ -27,6 +27,9 @@ extension AgentCLI {
         case "show": try gridShow()
         case "history": try gridHistory()
         case "sign": try gridSign()
+        case "confirm": try gridConfirm()
+        case "fdap": try gridFdap()
+        case "subject": try gridSubject()
         default: throw UsageError("Sous-commande inconnue « grid \(words[1]) ».")
         }
     }
@@ -43,11 +46,15 @@ extension AgentCLI {
     }
 
     func gridNew() throws {
-        try arguments.allowOnly(["data", "json", "candidate", "template", "session", "situation", "option"], command: "grid new")
-        _ = try arguments.expectPositionals(0...0, after: 2, usage: "grille-agent grid new --candidate NUMÉRO --template MODÈLE [--session ANNÉE] --situation A|B|final [--option OPTION]")
+        try arguments.allowOnly(["data", "json", "candidate", "template", "session", "situation", "option", "prefill"], command: "grid new")
+        _ = try arguments.expectPositionals(0...0, after: 2, usage: "grille-agent grid new --candidate NUMÉRO --template MODÈLE [--session ANNÉE] --situation A|B|final [--option OPTION] [--prefill]")
         guard let number = arguments[option: "candidate"], let templateID = arguments[option: "template"],
               let situationID = arguments[option: "situation"] else {
             throw UsageError("grid new demande --candidate, --template et --situation.")
+        }
+        let prefill = arguments.has("prefill")
+        if prefill && situationID != "final" {
+            throw UsageError("--prefill ne s'utilise qu'avec --situation final : la grille finale part des derniers niveaux de la situation A et des notes de la situation B.")
         }
         let ctx = try context()
         guard let template = ctx.catalog[templateID] else {
@@ -89,8 +96,10 @@ extension AgentCLI {
         }
         let gridID = GridID(template: template.id, session: session, candidate: candidate.number,
                             situation: situation.multiple ? "\(situation.id)-\(SecureRandom.hex(4))" : situation.id)
-        _ = try requireMembership(gridID, ctx)
-        let existing = try ctx.store.gridIDs().contains(gridID)
+        try requireWritable(gridID, ctx)
+        let all = try ctx.store.gridIDs()
+        let existing = all.contains(gridID)
+        let current = try ctx.store.gridView(gridID, catalog: ctx.catalog)
         var writes: [LocalStore.Write] = []
         if !existing {
             writes.append(.init(entity: gridID.entity, field: GridField.status, value: "draft"))
@@ -98,19 +107,52 @@ extension AgentCLI {
                 writes.append(.init(entity: gridID.entity, field: GridField.date, value: .string(today())))
             }
         }
-        if let option {
-            let current = try ctx.store.gridView(gridID, catalog: ctx.catalog).option
-            if current != option {
-                writes.append(.init(entity: gridID.entity, field: GridField.option, value: .string(option)))
-            }
+        var plan: Prefill?
+        if prefill {
+            let siblings = all.filter { $0.template == gridID.template && $0.session == gridID.session && $0.candidate == gridID.candidate && $0 != gridID }
+            let interviews = try siblings.filter { $0.situationKind == "A" }.map { try ctx.store.gridView($0, catalog: ctx.catalog) }
+            let simulation = try siblings.first { $0.situation == "B" }.map { try ctx.store.gridView($0, catalog: ctx.catalog) }
+            let made = Prefill.plan(final: current, interviews: interviews, simulation: simulation, option: option)
+            option = made.option
+            plan = made
         }
+        if let option, current.option != option {
+            writes.append(.init(entity: gridID.entity, field: GridField.option, value: .string(option)))
+        }
+        // One transaction: each pre-filled level with its mark, so no replica ever sees one without the other.
+        for entry in plan?.entries ?? [] {
+            writes.append(.init(entity: gridID.entity, field: GridField.level(entry.criterion), value: .string(entry.level)))
+            writes.append(.init(entity: gridID.entity, field: GridField.prefill(entry.criterion), value: .string(entry.level)))
+        }
+        try validate(writes, view: current)
         try ctx.store.append(writes, author: ctx.me.id)
         if json {
-            output(.object(["id": .string(gridID.entity), "created": .bool(!existing)]))
-        } else {
-            say(gridID.entity)
-            if existing {
-                warn("Cette grille existe déjà : \(gridID.entity)" + (writes.isEmpty ? "" : " (option mise à jour)"))
+            var object: [String: JSONValue] = ["id": .string(gridID.entity), "created": .bool(!existing)]
+            if let plan {
+                object["option"] = plan.option.map { .string($0) } ?? .null
+                object["prefilled"] = .array(plan.entries.map {
+                    ["criterion": .string($0.criterion), "level": .string($0.level), "source": .string($0.source.entity)]
+                })
+                object["unsourced"] = .array(plan.unsourced.map { .string($0) })
+            }
+            output(.object(object))
+            return
+        }
+        say(gridID.entity)
+        if existing {
+            let updated = writes.contains { $0.field == GridField.option }
+            warn("Cette grille existe déjà : \(gridID.entity)" + (updated ? " (option mise à jour)" : ""))
+        }
+        if let plan {
+            if plan.entries.isEmpty {
+                warn("Aucune valeur à pré-remplir : ni entretien (situation A) ni simulation (situation B) ne donne de niveau pour les critères vides.")
+            } else {
+                let fromA = plan.entries.filter { $0.source.situationKind == "A" }.count
+                let fromB = plan.entries.count - fromA
+                warn("Pré-rempli : \(plan.entries.count) critère(s) (\(fromA) depuis la situation A, \(fromB) depuis la situation B), à confirmer par un membre du jury : grille-agent grid confirm \(gridID.entity) --all, ou CRITÈRE par CRITÈRE.")
+            }
+            if !plan.unsourced.isEmpty {
+                warn("Sans source, à renseigner : \(plan.unsourced.joined(separator: ", ")).")
             }
         }
     }
@@ -122,7 +164,7 @@ extension AgentCLI {
                                                    usage: clear ? "grille-agent grid clear GRILLE CRITÈRE" : "grille-agent grid set GRILLE CRITÈRE NIVEAU")
         let ctx = try context()
         let view = try ctx.store.gridView(try ctx.store.resolveGrid(rest[0]), catalog: ctx.catalog)
-        _ = try requireMembership(view.id, ctx)
+        try requireWritable(view.id, ctx)
         let criterion = try checkCriterion(rest[1], in: view)
         var value: JSONValue = .null
         if !clear {
@@ -147,7 +189,7 @@ extension AgentCLI {
         let rest = try arguments.expectPositionals(3...3, after: 2, usage: "grille-agent grid comment GRILLE CRITÈRE TEXTE")
         let ctx = try context()
         let view = try ctx.store.gridView(try ctx.store.resolveGrid(rest[0]), catalog: ctx.catalog)
-        _ = try requireMembership(view.id, ctx)
+        try requireWritable(view.id, ctx)
         let criterion = try checkCriterion(rest[1], in: view, levelWrite: false)
         let writes = [LocalStore.Write(entity: view.id.entity, field: GridField.comment(criterion), value: .string(rest[2]))]
         try validate(writes, view: view)
@@ -168,7 +210,7 @@ extension AgentCLI {
         }
         let ctx = try context()
         let view = try ctx.store.gridView(try ctx.store.resolveGrid(rest[0]), catalog: ctx.catalog)
-        _ = try requireMembership(view.id, ctx)
+        try requireWritable(view.id, ctx)
         let value: JSONValue
         switch field {
         case GridField.note:
@@ -216,21 +258,6 @@ extension AgentCLI {
                 throw AgentError.user(error.message)
             }
         }
-    }
-
-    func gridSign() throws {
-        try arguments.allowOnly(["data"], command: "grid sign")
-        let rest = try arguments.expectPositionals(1...1, after: 2, usage: "grille-agent grid sign GRILLE")
-        let ctx = try context()
-        let view = try ctx.store.gridView(try ctx.store.resolveGrid(rest[0]), catalog: ctx.catalog)
-        _ = try requireMembership(view.id, ctx)
-        let blockers = view.signingBlockers
-        guard blockers.isEmpty else {
-            throw AgentError.user("Signature refusée :\n" + blockers.map { "  - \($0)" }.joined(separator: "\n"))
-        }
-        let value: JSONValue = .object(["content": .string(view.signedContentHash)])
-        try ctx.store.append([.init(entity: view.id.entity, field: GridField.signature(ctx.me.id), value: value)], author: ctx.me.id)
-        say("Grille signée par \(ctx.me.firstName) \(ctx.me.lastName) (empreinte \(view.signedContentHash.prefix(12))…).")
     }
 
     /// Today's date in the academy's time zone.

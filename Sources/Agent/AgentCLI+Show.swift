@@ -8,7 +8,11 @@ extension AgentCLI {
         let ctx = try context()
         let view = try ctx.store.gridView(try ctx.store.resolveGrid(rest[0]), catalog: ctx.catalog)
         if json {
-            output(view.json)
+            var object = view.json.objectValue ?? [:]
+            if object["unconfirmed_prefills"] == nil {
+                object["unconfirmed_prefills"] = .array(view.unconfirmedPrefills.map { .string($0) })
+            }
+            output(.object(object))
             return
         }
         let candidate = ctx.roster.candidate(view.id.candidate)
@@ -36,22 +40,87 @@ extension AgentCLI {
             }
         }
         say("")
-        for field in Template.Field.allCases where field != .option {
+        for field in Template.Field.allCases where field != .option && field != .note {
             guard let value = view.value(field.rawValue) else { continue }
-            let text = field == .note ? GridRules.formatNote(halfPoints: Int(value.intValue ?? 0)) + "/20" : (value.stringValue ?? value.canonicalString)
-            say("\(field.rawValue) : \(text)")
+            switch field {
+            case .subject:
+                say("subject (fiche sujet) :")
+                for (key, text) in (value.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    say("    \(key) : \(text.stringValue ?? text.canonicalString)")
+                }
+            default:
+                say("\(field.rawValue) : \(AgentCLI.describe(field: field.rawValue, value: value, roster: ctx.roster))")
+            }
         }
+        AgentCLI.noteLines(view, roster: ctx.roster).forEach(say)
+        if let conformity = view.context.conformity { say("Conformité : \(conformity.label)") }
         for conflict in view.conflicts {
             say("⚠ Conflit sur \(conflict.key.field) :")
             for head in conflict.heads {
-                say("    \(head.value.stringValue ?? head.value.canonicalString) — \(head.author), \(head.device), \(AgentCLI.formatTime(head.hlc.wall))")
+                say("    \(AgentCLI.describe(field: conflict.key.field, value: head.value, roster: ctx.roster)) — \(head.author), \(head.device), \(AgentCLI.formatTime(head.hlc.wall))")
             }
         }
         for signature in view.signatures {
-            say("Signature \(signature.evaluator) : \(signature.valid ? "valide" : "à re-signer")")
+            var line = "Signature \(AgentCLI.displayName(signature.evaluator, roster: ctx.roster))"
+            if let name = signature.name {
+                line += ", co-signée sous le nom « \(name) »" + (signature.witness.map { " en présence de \(AgentCLI.displayName($0, roster: ctx.roster))" } ?? "")
+            }
+            say(line + " : \(signature.valid ? "valide" : "à re-signer")")
+        }
+        if view.isFinal, !view.signatures.isEmpty, !view.unsignedMembers.isEmpty {
+            say("Signatures attendues : " + view.unsignedMembers.map { AgentCLI.displayName($0, roster: ctx.roster) }.joined(separator: ", "))
+        }
+        let prefills = view.unconfirmedPrefills
+        if !prefills.isEmpty {
+            say("Pré-remplis à confirmer : \(prefills.joined(separator: ", ")) (grille-agent grid confirm GRILLE CRITÈRE|--all, ou grid set)")
         }
         say("Statut : \(GridView.statusLabel(view.status))")
         if !view.missing.isEmpty { say("À renseigner : \(view.missing.joined(separator: ", "))") }
+    }
+
+    /// The note lines of a grid: the jury's proposal, the coordinator's harmonisation (read-only on the
+    /// agent) with its reason, author and time, and the retained note.
+    static func noteLines(_ view: GridView, roster: Roster) -> [String] {
+        var lines: [String] = []
+        if let note = view.note { lines.append("Note proposée par le jury : \(GridRules.formatNote(halfPoints: note))/20") }
+        if let harmonisation = view.harmonisation {
+            let at = view.fields[GridField.harmonisation].map { ", le " + formatTime($0.winner.hlc.wall) } ?? ""
+            lines.append("Note harmonisée : \(GridRules.formatNote(halfPoints: harmonisation.note))/20 — motif : \(harmonisation.reason) — par \(displayName(harmonisation.by, roster: roster))\(at) (lecture seule)")
+            if let retained = view.retainedNote { lines.append("Note retenue : \(GridRules.formatNote(halfPoints: retained))/20") }
+        }
+        return lines
+    }
+
+    /// A field value as a person reads it, for `grid show` and `grid history`.
+    static func describe(field: String, value: JSONValue, roster: Roster) -> String {
+        if value == .null { return "(effacé)" }
+        if GridField.signer(of: field) != nil {
+            var text = "signature (empreinte \((value["content"]?.stringValue ?? "?").prefix(12))…)"
+            if let name = value["name"]?.stringValue {
+                text += ", co-signée sous le nom « \(name) »" + (value["witness"]?.stringValue.map { " en présence de \(displayName($0, roster: roster))" } ?? "")
+            }
+            return text
+        }
+        switch field {
+        case GridField.note:
+            return value.intValue.map { GridRules.formatNote(halfPoints: Int($0)) + "/20" } ?? value.canonicalString
+        case GridField.harmonisation:
+            guard let harmonisation = Harmonisation(value) else { return value.canonicalString }
+            return "note harmonisée \(GridRules.formatNote(halfPoints: harmonisation.note))/20 — motif : \(harmonisation.reason) — par \(displayName(harmonisation.by, roster: roster))"
+        case GridField.fdap:
+            return describeFdap(value)
+        case GridField.subject:
+            let keys = (value.objectValue ?? [:]).keys.sorted()
+            return "fiche sujet (\(keys.count) champ(s) : \(keys.joined(separator: ", ")))"
+        default:
+            if GridField.criterion(of: field)?.kind == "prefill" { return "pré-rempli \(value.stringValue ?? value.canonicalString)" }
+            return value.stringValue ?? value.canonicalString
+        }
+    }
+
+    static func describeFdap(_ value: JSONValue) -> String {
+        guard let number = value["number"]?.stringValue, let title = value["title"]?.stringValue else { return value.canonicalString }
+        return "n° \(number) — \(title)"
     }
 
     func gridHistory() throws {
@@ -87,7 +156,7 @@ extension AgentCLI {
             say(entry.field)
             for event in entry.events {
                 let marker = event.id == entry.winner ? "retenu " : "remplacé"
-                let value = event.value == .null ? "(effacé)" : (event.value.stringValue ?? event.value.canonicalString)
+                let value = AgentCLI.describe(field: entry.field, value: event.value, roster: ctx.roster)
                 say("  \(marker)  \(value) — \(event.author), \(event.device), \(AgentCLI.formatTime(event.hlc.wall))")
             }
         }

@@ -6,8 +6,8 @@ import Shared
 /// 3 internal error.
 struct AgentCLI {
     static let valued: Set<String> = ["data", "as", "candidate", "template", "session", "situation", "option", "criterion",
-                                      "server", "code", "interval", "prefix"]
-    static let flagNames: Set<String> = ["json", "help", "version", "reset"]
+                                      "server", "code", "interval", "prefix", "name", "number", "title", "file"]
+    static let flagNames: Set<String> = ["json", "help", "version", "reset", "prefill", "all", "witness"]
 
     let arguments: CommandLineArguments
     let clock: any WallClock
@@ -97,6 +97,8 @@ struct AgentCLI {
         case "candidates": try candidates()
         case "grid": try grid()
         case "grids": try grids()
+        case "conformity": try conformity()
+        case "candidate": try candidate()
         case "log": try log()
         case "rebuild": try rebuild()
         case "hash": try stateHash()
@@ -130,18 +132,43 @@ struct AgentCLI {
 
         Grilles (GRILLE = identifiant complet ou fin unique de l'identifiant, par exemple 02614001/final)
           grid new --candidate NUMÉRO --template MODÈLE [--session ANNÉE] --situation A|B|final [--option negociation|evenement]
-          grid set GRILLE CRITÈRE NIVEAU     coche un niveau (TI, I, S, TS)
+                   [--prefill]               crée une grille ; situation A : un entretien « au fil de l'eau » de plus
+                                             (enseignant du bloc 1 seulement) ; --prefill (grille finale) reprend les
+                                             derniers niveaux des entretiens A, les niveaux et l'option de la situation B
+          grid set GRILLE CRITÈRE NIVEAU     coche un niveau (TI, I, S, TS) ; confirme une valeur pré-remplie
           grid clear GRILLE CRITÈRE          efface le niveau d'un critère
+          grid confirm GRILLE CRITÈRE|--all  confirme une valeur pré-remplie (ou toutes) en gardant le niveau
           grid comment GRILLE CRITÈRE TEXTE  commente un critère
           grid field GRILLE CHAMP VALEUR     CHAMP : option, appreciation-A, appreciation-B, recommendations,
                                              note (« 14,5 » ou « 14.5 »), date (AAAA-MM-JJ)
-          grid show GRILLE [--json]          affiche la grille fusionnée, ses conflits et ses signatures
+          grid fdap GRILLE --number N --title TITRE
+                                             FDAP dont vient la simulation (situation B)
+          grid subject GRILLE --file FICHE.json
+                                             fiche sujet candidat (V-2) et jury (V-3) : objet JSON de champs texte,
+                                             64 Kio au plus
+          grid show GRILLE [--json]          affiche la grille fusionnée, ses conflits, ses signatures et, en
+                                             lecture seule, l'harmonisation du coordonnateur
           grid history GRILLE [--criterion CRITÈRE] [--json]
+                                             historique des saisies, harmonisation comprise
           grid sign GRILLE                   signe la grille finale
+          grid sign GRILLE --name "NOM Prénom" --witness
+                                             un membre de la commission sans compte co-signe sur cet ordinateur,
+                                             en votre présence (vous êtes témoin)
           grids [--candidate NUMÉRO] [--json]
           log [--json]                       journal des saisies
           rebuild                            recalcule l'état à partir du journal
           hash [--prefix PRÉFIXE] [--json]   empreinte de l'état fusionné (à comparer avec le serveur)
+
+        Candidats et conformité (annexe V-8)
+          candidate show NUMÉRO [--json]     inscriptions, conformité, entretiens A et progression par critère,
+                                             situation B, grille finale et note retenue ; statut : à évaluer,
+                                             en cours, à signer, complet, NV, AB
+          conformity set CANDIDAT ok|absent|MOTIF [--template MODÈLE] [--session ANNÉE]
+                                             MOTIF : no_dossier, late_dossier, short_internship, no_attestation,
+                                             unsigned_documents (non conforme : NV, la grille finale ne se signe pas)
+          conformity show CANDIDAT [--json]
+
+        Une session délibérée ou publiée est close : plus aucune saisie n'y est acceptée.
 
         Synchronisation avec le serveur de l'académie
           enroll --server URL --code CODE [--reset]

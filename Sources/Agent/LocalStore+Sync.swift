@@ -18,6 +18,8 @@ extension LocalStore {
         static let timezone = "timezone"
         static let rosterSource = "roster_source"
         static let evaluator = "evaluator_id"
+        /// Set by a purge, cleared once the file is compacted (checkpoint, VACUUM): see `compactIfPending()`.
+        static let compactionPending = "purge_compaction_pending"
     }
 
     /// One event of the log with its sync bookkeeping.
@@ -194,8 +196,15 @@ extension LocalStore {
                         outcome.notices.append("Accès retiré par le serveur : « \(control.scope) » (\(removed) saisie(s) supprimée(s) de cet ordinateur).")
                     }
                 case "purge":
+                    // What this laptop typed for the session and the server never took goes to a file first.
+                    let saved = try saveUnpushedEvents(ofSession: control.scope)
                     let removed = try purgeSession(control.scope)
-                    outcome.notices.append("Session purgée par le serveur : « \(control.scope) » (\(removed) saisie(s) supprimée(s) de cet ordinateur).")
+                    try setInTransaction(SyncKey.compactionPending, "1")
+                    var notice = "Session purgée par le serveur : « \(control.scope) » (\(removed) saisie(s) supprimée(s) de cet ordinateur)."
+                    if let saved {
+                        notice += " \(saved.count) saisie(s) jamais acceptée(s) par le serveur ont d'abord été enregistrée(s) dans « \(saved.path) » ; ce fichier contient des données de la session purgée : supprimez-le dès qu'il n'est plus utile."
+                    }
+                    outcome.notices.append(notice)
                 default:
                     // `grant`: the scope's history comes in this page's events.
                     if Self.isRosterScope(control.scope) { outcome.rosterChanged = true }
@@ -260,12 +269,8 @@ extension LocalStore {
 
     /// Deletes the grids and conformity records of a purged session (`session/<year>`), whatever their state.
     func purgeSession(_ scope: String) throws -> Int {
-        let parts = scope.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2, parts[0] == "session", GridID.isSafeComponent(parts[1]) else { return 0 }
-        let session = parts[1]
+        guard let scopes = try gridScopes(ofSession: scope) else { return 0 }
         return try db.write {
-            let scopes = try db.query("SELECT DISTINCT scope FROM events WHERE scope LIKE 'grid/%'").map { $0.string(0) }
-                .filter { $0.split(separator: "/").map(String.init).dropFirst(2).first == session }
             var removed = 0
             for scope in scopes {
                 try db.run("DELETE FROM state WHERE entity IN (SELECT DISTINCT entity FROM events WHERE scope = ?)", scope)

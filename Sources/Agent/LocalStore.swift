@@ -25,6 +25,10 @@ final class LocalStore {
         let path = directory + "/" + LocalStore.fileName
         do {
             let db = try Database(path: path)
+            // Deleted content is overwritten rather than left in free pages (a purged session must leave no
+            // trace), and VACUUM's temporary copy stays in memory rather than in a temporary file.
+            try db.execute("PRAGMA secure_delete = ON")
+            try db.execute("PRAGMA temp_store = MEMORY")
             try db.migrate(application: LocalStore.application, migrations: LocalStore.migrations)
             self.db = db
             self.deviceID = try db.write {

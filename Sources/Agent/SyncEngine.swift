@@ -81,6 +81,12 @@ final class SyncEngine {
                 summary.notices.append(notice)
                 try store.addNotice(kind: "restore", message: notice)
             }
+            // A purge leaves freed pages and WAL frames holding the session's data: compact, outside any transaction.
+            if try !store.compactIfPending() {
+                let notice = "Le nettoyage du fichier de données après la purge attend qu'aucun autre programme Grille ne l'utilise : il sera refait à la prochaine synchronisation."
+                summary.notices.append(notice)
+                try store.addNotice(kind: "purge", message: notice)
+            }
             try store.setSetting(LocalStore.SyncKey.lastSync, String(clock.nowMilliseconds()))
         } catch SyncError.deviceRevoked {
             throw try wipeAfterRevocation()
