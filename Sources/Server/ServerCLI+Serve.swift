@@ -13,6 +13,10 @@ extension ServerCLI {
             throw UsageError("Adresse d'écoute invalide « \(listen) » (par exemple 127.0.0.1:8080).")
         }
         let host = String(listen[..<colon])
+        let lock = try ServerLock(databasePath: databasePath)
+        guard lock.acquire() else {
+            throw ServerError.user("Un autre grille-server sert déjà \(databasePath).")
+        }
         let store = try openStore()
         if let skew = arguments[option: "max-skew"] {
             store.maxSkewMilliseconds = try ServerCLI.parseDuration(skew, option: "--max-skew")
@@ -35,5 +39,6 @@ extension ServerCLI {
             done.signal()
         }
         done.wait()
+        withExtendedLifetime(lock) {}
     }
 }

@@ -66,6 +66,9 @@ struct ServerCLI {
         case "session": try session()
         case "purge": try purge()
         case "export": try export()
+        case "backup": try backup()
+        case "verify": try verify()
+        case "restore": try restore()
         case "help": Console.out(ServerCLI.help)
         default: throw UsageError("Commande inconnue « \(command) ».")
         }
@@ -255,6 +258,9 @@ struct ServerCLI {
           session show ANNÉE [--json]                    état d'une session
           purge --session ANNÉE --by ID --yes [--force]  efface définitivement une session (après l'archive)
           export fiche CANDIDAT --format html [--out F]  fiche d'évaluation V-5, après publication
+          backup CHEMIN                                  sauvegarde à chaud (le serveur continue)
+          verify [CHEMIN] [--json]                       intégrité, nombre de saisies, empreinte
+          restore SAUVEGARDE --yes                       restaure (serveur arrêté) ; nouvelle époque
 
         --by ID : l'identifiant du coordonnateur qui fait la modification (enregistré).
         Codes de sortie : 0 succès, 1 erreur de saisie, 2 erreur d'utilisation, 3 erreur interne.

@@ -22,9 +22,12 @@ extension ServerStore {
         let bytes = SecureRandom.bytes(20)
         let now = clock.nowMilliseconds()
         try db.write {
+            let hash = Hex.encode(SHA256.hash(bytes))
             try db.run("INSERT INTO enrollment_codes (code_hash, evaluator, created_at, expires_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                       Hex.encode(SHA256.hash(bytes)), evaluator, now, now + ttlMilliseconds, coordinator)
+                       hash, evaluator, now, now + ttlMilliseconds, coordinator)
             try audit("enroll", by: coordinator, detail: evaluator)
+            try journal.append(["type": "code", "code_hash": .string(hash), "evaluator": .string(evaluator), "created_at": .int(now),
+                                "expires_at": .int(now + ttlMilliseconds), "by": .string(coordinator)])
         }
         return (Base32.grouped(bytes), now + ttlMilliseconds)
     }
@@ -66,6 +69,10 @@ extension ServerStore {
                 """, request.device, evaluator, tokenHash, now)
             try db.run("UPDATE enrollment_codes SET used_at = ?, used_by_device = ? WHERE code_hash = ?", now, request.device, hash)
             try audit("device enrolled", by: evaluator, detail: request.device)
+            // Survives a restore from an older backup: the laptop keeps its token, the code stays used.
+            try journal.append(["type": "code_used", "code_hash": .string(hash), "device": .string(request.device), "at": .int(now)])
+            try journal.append(["type": "enroll", "device": .string(request.device), "evaluator": .string(evaluator),
+                                "token_hash": .string(tokenHash), "at": .int(now)])
             return EnrollResponse(device: request.device, token: token, evaluator: evaluator, academy: academy,
                                   timezone: timezone, epoch: epoch, serverTime: now)
         }
@@ -102,9 +109,11 @@ extension ServerStore {
         try db.write {
             guard let device = try device(id) else { throw ServerError.user("Appareil inconnu « \(id) » : « grille-server devices » les liste.") }
             guard device.revokedAt == nil else { throw ServerError.user("L'appareil « \(id) » est déjà révoqué.") }
-            try db.run("UPDATE devices SET revoked_at = ?, revoked_by = ? WHERE id = ?", clock.nowMilliseconds(), coordinator, id)
+            let now = clock.nowMilliseconds()
+            try db.run("UPDATE devices SET revoked_at = ?, revoked_by = ? WHERE id = ?", now, coordinator, id)
             try db.run("DELETE FROM controls WHERE device = ?", id)
             try audit("device revoked", by: coordinator, detail: id)
+            try journal.append(["type": "revoke", "device": .string(id), "by": .string(coordinator), "at": .int(now)])
         }
     }
 

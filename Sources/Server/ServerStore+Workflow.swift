@@ -99,29 +99,38 @@ extension ServerStore {
         if today < retention && !force {
             throw ServerError.user("Les documents de la session \(session) sont conservés jusqu'au \(retention) : purge refusée (--force pour passer outre, après export de l'archive).")
         }
-        let like = (grid: "grid/%/\(session)/%", conformity: "conformity/\(session)/%")
         let report: PurgeReport = try db.write {
-            let events = Int(try db.scalarInt("SELECT count(*) FROM events WHERE entity LIKE ? OR entity LIKE ?", like.grid, like.conformity) ?? 0)
-            let grids = Int(try db.scalarInt("SELECT count(DISTINCT entity) FROM events WHERE entity LIKE ?", like.grid) ?? 0)
-            let quarantined = Int(try db.scalarInt("SELECT count(*) FROM quarantine WHERE entity LIKE ? OR entity LIKE ?", like.grid, like.conformity) ?? 0)
-            for table in ["events", "state", "quarantine", "rejections"] {
-                try db.run("DELETE FROM \(table) WHERE entity LIKE ? OR entity LIKE ?", like.grid, like.conformity)
-            }
-            try db.run("DELETE FROM controls WHERE scope LIKE ?", "grid/%/\(session)/%")
-            try db.run("DELETE FROM audit WHERE session = ?", session)
-            try db.run("INSERT INTO purged_sessions (session, purged_at, purged_by, events, grids) VALUES (?, ?, ?, ?, ?)",
-                       session, clock.nowMilliseconds(), coordinator, events, grids)
-            for device in try activeDevices() {
-                try db.run("INSERT INTO controls (device, type, scope, created_at) VALUES (?, 'purge', ?, ?)",
-                           device.id, "session/\(session)", clock.nowMilliseconds())
-            }
-            try audit("purge", by: coordinator, detail: "session \(session) : \(events) saisies, \(grids) grilles, \(quarantined) en quarantaine supprimées")
-            return PurgeReport(session: session, events: events, grids: grids, quarantined: quarantined)
+            let report = try deleteSession(session, by: coordinator)
+            try journal.append(["type": "purge", "session": .string(session), "by": .string(coordinator), "at": .int(clock.nowMilliseconds())])
+            return report
         }
         try db.checkpoint()
         try db.execute("VACUUM")
         try db.checkpoint()
         return report
+    }
+
+    /// Deletes a session's events, state, quarantine, rejections, controls and detailed audit lines,
+    /// records the purge and tells every device to delete its copy. Inside the caller's transaction.
+    @discardableResult
+    func deleteSession(_ session: String, by coordinator: String) throws -> PurgeReport {
+        let like = (grid: "grid/%/\(session)/%", conformity: "conformity/\(session)/%")
+        let events = Int(try db.scalarInt("SELECT count(*) FROM events WHERE entity LIKE ? OR entity LIKE ?", like.grid, like.conformity) ?? 0)
+        let grids = Int(try db.scalarInt("SELECT count(DISTINCT entity) FROM events WHERE entity LIKE ?", like.grid) ?? 0)
+        let quarantined = Int(try db.scalarInt("SELECT count(*) FROM quarantine WHERE entity LIKE ? OR entity LIKE ?", like.grid, like.conformity) ?? 0)
+        for table in ["events", "state", "quarantine", "rejections"] {
+            try db.run("DELETE FROM \(table) WHERE entity LIKE ? OR entity LIKE ?", like.grid, like.conformity)
+        }
+        try db.run("DELETE FROM controls WHERE scope LIKE ?", "grid/%/\(session)/%")
+        try db.run("DELETE FROM audit WHERE session = ?", session)
+        try db.run("INSERT INTO purged_sessions (session, purged_at, purged_by, events, grids) VALUES (?, ?, ?, ?, ?)",
+                   session, clock.nowMilliseconds(), coordinator, events, grids)
+        for device in try activeDevices() {
+            try db.run("INSERT INTO controls (device, type, scope, created_at) VALUES (?, 'purge', ?, ?)",
+                       device.id, "session/\(session)", clock.nowMilliseconds())
+        }
+        try audit("purge", by: coordinator, detail: "session \(session) : \(events) saisies, \(grids) grilles, \(quarantined) en quarantaine supprimées")
+        return PurgeReport(session: session, events: events, grids: grids, quarantined: quarantined)
     }
 
     static func today(clock: any WallClock, timezone: String) -> String {
