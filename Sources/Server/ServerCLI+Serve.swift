@@ -6,8 +6,8 @@ extension ServerCLI {
     /// `grille-server serve`: answers the agents until SIGTERM or SIGINT, then finishes in-flight
     /// requests, checkpoints the WAL and exits.
     func serve() throws {
-        try arguments.allowOnly(["db", "listen", "max-skew"], command: "serve")
-        _ = try arguments.expectPositionals(0...0, after: 1, usage: "grille-server serve [--db CHEMIN] [--listen 127.0.0.1:8080] [--max-skew 5m]")
+        try arguments.allowOnly(["db", "listen", "max-skew", "trust-proxy"], command: "serve")
+        _ = try arguments.expectPositionals(0...0, after: 1, usage: "grille-server serve [--db CHEMIN] [--listen 127.0.0.1:8080] [--max-skew 5m] [--trust-proxy]")
         let listen = arguments[option: "listen"] ?? "127.0.0.1:8080"
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
             throw UsageError("Adresse d'écoute invalide « \(listen) » (par exemple 127.0.0.1:8080).")
@@ -26,6 +26,7 @@ extension ServerCLI {
         var configuration = HTTPServer.Configuration()
         configuration.host = host
         configuration.port = port
+        configuration.trustProxy = arguments.has("trust-proxy")
         let server = HTTPServer(configuration: configuration, handler: { router.handle($0) }, log: { entry in
             Console.error(entry.description)
         })

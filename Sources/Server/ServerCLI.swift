@@ -7,7 +7,7 @@ struct ServerCLI {
     /// Used when no `--db PATH` is given (documented in docs/OPERATIONS.md).
     static let defaultDatabase = "/var/lib/grille/server.sqlite"
     static let valued: Set<String> = ["db", "academy", "timezone", "listen", "by", "ttl", "max-skew", "out", "prefix", "note", "reason", "session", "format", "template"]
-    static let flagNames: Set<String> = ["json", "help", "version", "yes", "force"]
+    static let flagNames: Set<String> = ["json", "help", "version", "yes", "force", "trust-proxy"]
 
     let arguments: CommandLineArguments
     let clock: any WallClock
@@ -244,7 +244,9 @@ struct ServerCLI {
         (sans --db : \(defaultDatabase))
 
           init --academy NOM [--timezone Europe/Paris]    crée la base d'une académie et sa clé des reçus
-          serve [--listen 127.0.0.1:8080] [--max-skew 5m] sert les ordinateurs des évaluateurs
+          serve [--listen 127.0.0.1:8080] [--max-skew 5m] [--trust-proxy]
+                                                         sert les ordinateurs des évaluateurs ; --trust-proxy : derrière nginx,
+                                                         croire X-Forwarded-For/-Proto venant de 127.0.0.1
           roster import DOSSIER --by ID                  importe la liste (5 fichiers CSV)
           enroll ÉVALUATEUR [--ttl 7d] --by ID [--json]  crée un code d'inscription à usage unique
           devices [--json]                               liste les ordinateurs inscrits

@@ -16,6 +16,8 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The peer's address (`ip:port`), or an empty string when unknown.
     public var remoteAddress: String
+    /// True when a trusted proxy says the client spoke HTTPS to it (see `forwarded()`).
+    public var isSecure = false
 
     public init(
         method: String,
@@ -55,5 +57,22 @@ public struct HTTPRequest: Sendable {
         case .http11: return true
         case .http10: return options.contains("keep-alive")
         }
+    }
+}
+
+extension HTTPRequest {
+    /// The request as a trusted reverse proxy on the loopback interface describes it: the client
+    /// address from the last `X-Forwarded-For` entry, and `isSecure` from `X-Forwarded-Proto: https`.
+    /// A request that did not come from the loopback interface is returned unchanged.
+    public func forwarded() -> HTTPRequest {
+        let peer = remoteAddress.split(separator: ":").first.map(String.init) ?? ""
+        guard peer == "127.0.0.1" || peer.hasPrefix("127.") else { return self }
+        var copy = self
+        if let chain = header("X-Forwarded-For"), let last = chain.split(separator: ",").last.map({ String($0).trimmingWhitespace() }), !last.isEmpty,
+           last.utf8.count <= 64, last.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) {
+            copy.remoteAddress = last
+        }
+        copy.isSecure = header("X-Forwarded-Proto")?.lowercased() == "https"
+        return copy
     }
 }

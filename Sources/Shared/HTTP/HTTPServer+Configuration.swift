@@ -24,6 +24,9 @@ extension HTTPServer {
         /// After a response with `Connection: close`, how long unread input is drained before closing, so the
         /// peer reads the response instead of a reset.
         public var lingerTimeout: Double
+        /// Trust `X-Forwarded-For` and `X-Forwarded-Proto` from a reverse proxy on the loopback interface
+        /// (nginx terminating TLS). Off by default: a client elsewhere could forge them.
+        public var trustProxy = false
 
         public init(
             host: String = "127.0.0.1",

@@ -88,7 +88,8 @@ struct HTTPConnection {
     }
 
     /// Runs the handler with its timeout, writes the answer and logs it; false when the connection must close.
-    func respond(to request: HTTPRequest) -> Bool {
+    func respond(to received: HTTPRequest) -> Bool {
+        let request = server.configuration.trustProxy ? received.forwarded() : received
         let started = ContinuousClock.now
         let answer = callHandler(request)
         // Checked after the handler: a stop that began meanwhile closes the connection after this answer.
@@ -99,7 +100,7 @@ struct HTTPConnection {
         server.log(HTTPLogEntry(
             method: request.method, path: request.path, status: status,
             durationMilliseconds: HTTPServer.milliseconds(since: started), deviceID: deviceID,
-            remoteAddress: remoteAddress
+            remoteAddress: request.remoteAddress
         ))
         return written && keepAlive
     }
