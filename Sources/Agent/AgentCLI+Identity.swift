@@ -90,19 +90,24 @@ extension AgentCLI {
         let roster = try store.roster()
         let me = try identity(store: store, roster: roster)
         let grids = try store.gridIDs()
+        let catalog = try AgentCLI.catalog()
         var rows: [JSONValue] = []
         var lines: [String] = []
         for commission in roster.commissions(of: me.id) {
             for candidate in roster.candidates(in: commission.id) {
                 let mine = grids.filter { $0.candidate == candidate.number && $0.template == commission.template && $0.session == commission.session }
+                let conformity = try GridLoader.conformity(session: commission.session, candidate: candidate.number, template: commission.template, in: store.db)
+                let views = try mine.filter { catalog[$0.template] != nil }.map { try store.gridView($0, catalog: catalog) }
+                let status = CandidateStatus.of(conformity: conformity, grids: views)
                 rows.append(.object([
                     "number": .string(candidate.number), "last_name": .string(candidate.lastName),
                     "first_name": .string(candidate.firstName), "establishment": .string(candidate.establishment),
                     "internship_weeks": .int(Int64(candidate.internshipWeeks)),
                     "commission": .string(commission.id), "template": .string(commission.template),
                     "session": .string(commission.session), "grids": .array(mine.map { .string($0.entity) }),
+                    "conformity": conformity.map { .string($0.rawValue) } ?? .null, "status": .string(status.rawValue),
                 ]))
-                lines.append("\(candidate.number)  \(candidate.lastName) \(candidate.firstName)  \(commission.template) \(commission.session)  commission \(commission.id)  \(mine.count) grille(s)")
+                lines.append("\(candidate.number)  \(candidate.lastName) \(candidate.firstName)  \(commission.template) \(commission.session)  commission \(commission.id)  \(mine.count) grille(s)  \(status.label)")
             }
         }
         if json {

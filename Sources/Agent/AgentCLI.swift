@@ -175,7 +175,10 @@ struct AgentCLI {
                                              inscrit cet ordinateur avec le code donné par le coordonnateur ;
                                              --reset enregistre d'abord les saisies locales dans un fichier,
                                              puis repart d'un dossier vide (liste importée à la main, autre évaluateur)
-          sync [--json]                      envoie les saisies en attente et reçoit celles des autres
+          sync [--json]                      envoie les saisies en attente et reçoit celles des autres ; une
+                                             session purgée par le serveur est effacée de cet ordinateur (ses
+                                             saisies non envoyées sont d'abord écrites dans un fichier du dossier
+                                             de données, dont le nom est indiqué)
           status [--json]                    saisies en attente, dernière synchronisation, serveur, décalage
                                              d'horloge, saisies refusées (avec le motif) ou en quarantaine
           export-events FICHIER              écrit les saisies en attente dans un fichier (clé USB, sans réseau)

@@ -193,6 +193,8 @@ extension LocalStore {
                     let removed = try deleteScope(control.scope)
                     if Self.isRosterScope(control.scope) { outcome.rosterChanged = true }
                     if removed > 0 {
+                        // What this laptop may no longer see must not stay in free pages or the WAL either.
+                        try setInTransaction(SyncKey.compactionPending, "1")
                         outcome.notices.append("Accès retiré par le serveur : « \(control.scope) » (\(removed) saisie(s) supprimée(s) de cet ordinateur).")
                     }
                 case "purge":

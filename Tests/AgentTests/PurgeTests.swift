@@ -99,6 +99,24 @@ import TestSupport
         }
     }
 
+    @Test func aRevokedScopeLeavesNoByteOnDiskEither() throws {
+        let tmp = TemporaryDirectory("revoke-bytes")
+        defer { tmp.remove() }
+        let server = FakeServer()
+        let bench = SyncBench(tmp, clock: server.clock, transport: ScriptedTransport(server: server))
+        try bench.enrollDirectly()
+        let store = try bench.store()
+        let secret = "Commentaire-commission-retiree-6H1Z"
+        server.seed((0..<30).map { SyncFixtures.remote("r\($0)", field: "comment/information.\($0)", value: .string("\(secret)-\($0)"), wall: 1_000 + Int64($0)) })
+        _ = try bench.engine(store).sync()
+        #expect(Self.occurs(secret, in: Self.databaseFiles(bench.data)))
+        server.locked { server.controls = [SyncControl(id: 1, type: "revoke", scope: "grid/ndrc-e4-ccf/2026/02614002")] }
+        let summary = try bench.engine(store).sync()
+        #expect(summary.notices.contains { $0.contains("Accès retiré") })
+        #expect(!Self.occurs(secret, in: Self.databaseFiles(bench.data)))
+        #expect(try store.setting(LocalStore.SyncKey.compactionPending) == nil)
+    }
+
     @Test func aCompactionThatFindsTheFileBusyIsRetriedAtTheNextSync() throws {
         let tmp = TemporaryDirectory("purge-busy")
         defer { tmp.remove() }

@@ -134,6 +134,10 @@ import TestSupport
         #expect(candidate["status"]?.stringValue == status)
         #expect(candidate["status_label"]?.stringValue == mention)
         #expect(candidate["registrations"]?.arrayValue?.first?["mention"]?.stringValue == mention)
+        let listed = try agent.json("candidates").arrayValue?.first { $0["number"]?.stringValue == "02614004" }
+        #expect(listed?["status"]?.stringValue == status)
+        #expect(listed?["conformity"]?.stringValue == reason)
+        #expect(agent.ok("candidates").contains("02614004  Roussel Chloé  ndrc-e4-ccf 2026  commission cm-e4-01  1 grille(s)  \(mention)"))
         // Once the conformity is corrected, the grid signs.
         agent.ok("conformity", "set", "02614004", "ok")
         #expect(agent.ok("grid", "sign", final).contains("Grille signée"))
