@@ -38,7 +38,7 @@ extension Template {
             if !note.max.isFinite || note.max <= 0 || note.max > 1000 || !Self.isHalfPoint(note.max) {
                 throw fail("note.max", "maximum \(note.max) invalide : un multiple de 0,5 entre 0,5 et 1000 est attendu")
             }
-            if !note.step.isFinite || note.step <= 0 || !Self.isHalfPoint(note.step)
+            if !note.step.isFinite || note.step <= 0 || note.step > note.max || !Self.isHalfPoint(note.step)
                 || note.maxHalfPoints % note.stepHalfPoints != 0 {
                 throw fail("note.step", "pas \(note.step) invalide : un multiple de 0,5 qui divise le maximum est attendu")
             }

@@ -112,7 +112,10 @@ public struct HTTPParser: Sendable {
 
             case .requestLine:
                 guard let lineFeed = nextLineFeed() else {
-                    if buffer.count - start > limits.maxRequestLineBytes {
+                    // A line of exactly the limit may be waiting for its LF after its CR.
+                    let pending = buffer.count - start
+                    if pending > limits.maxRequestLineBytes + 1
+                        || (pending == limits.maxRequestLineBytes + 1 && buffer[buffer.count - 1] != 0x0D) {
                         return fail(overlongRequestLine(buffer[start...]))
                     }
                     return .needMoreData
