@@ -8,6 +8,34 @@ import Shared
 enum FicheRenderer {
     static func render(candidate: Roster.Candidate, establishment: Roster.Establishment?, final: GridView,
                        interviews: [GridView], simulation: GridView?, roster: Roster, academy: String) -> String {
+        """
+            <!DOCTYPE html>
+            <html lang="fr"><head><meta charset="utf-8">
+            <title>Fiche d'évaluation — \(HTML.escape(candidate.lastName)) \(HTML.escape(candidate.firstName))</title>
+            <style>
+            \(style)
+            </style></head><body>
+            \(page(candidate: candidate, establishment: establishment, final: final, interviews: interviews, simulation: simulation,
+                   roster: roster, academy: academy))
+            </body></html>
+            """
+    }
+
+    /// The print style of a fiche; `GridPrinter` reuses it to put several fiches in one file.
+    static let style = """
+        @page { size: A4; margin: 18mm; }
+        body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #000; }
+        h1 { font-size: 14pt; text-align: center; margin: 0 0 4mm; }
+        h2 { font-size: 11.5pt; border-bottom: 1px solid #000; margin: 6mm 0 2mm; }
+        .box { border: 1px solid #000; padding: 3mm; min-height: 22mm; white-space: pre-wrap; }
+        .sig { display: inline-block; margin-left: 10mm; min-width: 50mm; border-bottom: 1px dotted #000; }
+        table.meta td { padding: 1mm 4mm 1mm 0; }
+        .note { font-size: 13pt; font-weight: bold; border: 2px solid #000; display: inline-block; padding: 2mm 6mm; }
+        """
+
+    /// The body of one fiche, without the document around it.
+    static func page(candidate: Roster.Candidate, establishment: Roster.Establishment?, final: GridView,
+                     interviews: [GridView], simulation: GridView?, roster: Roster, academy: String) -> String {
         func esc(_ s: String?) -> String { HTML.escape(s ?? "") }
         let members = final.context.members.compactMap { roster.evaluator($0) }
         let dateA = interviews.compactMap { $0.value(GridField.date)?.stringValue }.max()
@@ -18,19 +46,6 @@ enum FicheRenderer {
         let mention = final.context.conformity?.mention
         let names = members.map { "<li>\(esc($0.lastName.uppercased())) \(esc($0.firstName)) <span class=\"sig\">Signature :</span></li>" }.joined()
         return """
-            <!DOCTYPE html>
-            <html lang="fr"><head><meta charset="utf-8">
-            <title>Fiche d'évaluation — \(esc(candidate.lastName)) \(esc(candidate.firstName))</title>
-            <style>
-            @page { size: A4; margin: 18mm; }
-            body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #000; }
-            h1 { font-size: 14pt; text-align: center; margin: 0 0 4mm; }
-            h2 { font-size: 11.5pt; border-bottom: 1px solid #000; margin: 6mm 0 2mm; }
-            .box { border: 1px solid #000; padding: 3mm; min-height: 22mm; white-space: pre-wrap; }
-            .sig { display: inline-block; margin-left: 10mm; min-width: 50mm; border-bottom: 1px dotted #000; }
-            table.meta td { padding: 1mm 4mm 1mm 0; }
-            .note { font-size: 13pt; font-weight: bold; border: 2px solid #000; display: inline-block; padding: 2mm 6mm; }
-            </style></head><body>
             <p>\(esc(academy)) — \(esc(final.template.diploma)) — session \(esc(final.id.session))</p>
             <h1>\(esc(final.template.title))<br>Fiche d'évaluation (annexe V-5)</h1>
             <table class="meta">
@@ -48,7 +63,6 @@ enum FicheRenderer {
             <ul>\(names)</ul>
             <h2>Note</h2>
             <p class="note">\(mention.map(esc) ?? "\(note) / 20")</p>
-            </body></html>
             """
     }
 }

@@ -99,6 +99,7 @@ extension ServerStore {
         if today < retention && !force {
             throw ServerError.user("Les documents de la session \(session) sont conservés jusqu'au \(retention) : purge refusée (--force pour passer outre, après export de l'archive).")
         }
+        if !force { try requireArchive(session: session) }
         let report: PurgeReport = try db.write {
             let report = try deleteSession(session, by: coordinator)
             try journal.append(["type": "purge", "session": .string(session), "by": .string(coordinator), "at": .int(clock.nowMilliseconds())])
