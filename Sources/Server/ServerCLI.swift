@@ -6,8 +6,8 @@ import Shared
 struct ServerCLI {
     /// Used when no `--db PATH` is given (documented in docs/OPERATIONS.md).
     static let defaultDatabase = "/var/lib/grille/server.sqlite"
-    static let valued: Set<String> = ["db", "academy", "timezone", "listen", "by", "ttl", "max-skew", "out", "prefix", "note", "reason", "session", "format", "template"]
-    static let flagNames: Set<String> = ["json", "help", "version", "yes", "force", "trust-proxy"]
+    static let valued: Set<String> = ["db", "academy", "timezone", "listen", "by", "ttl", "max-skew", "out", "prefix", "note", "reason", "session", "format", "template", "establishment", "commission"]
+    static let flagNames: Set<String> = ["json", "help", "version", "yes", "force", "trust-proxy", "csv", "excel"]
 
     let arguments: CommandLineArguments
     let clock: any WallClock
@@ -65,7 +65,11 @@ struct ServerCLI {
         case "harmonise": try harmonise()
         case "session": try session()
         case "purge": try purge()
-        case "export": try export()
+        case "export": if words.count > 1 && words[1] == "notes" { try exportNotes() } else { try export() }
+        case "report": try report()
+        case "print": try printDocuments()
+        case "archive": try archive()
+        case "coordinator": try coordinator()
         case "backup": try backup()
         case "verify": try verify()
         case "restore": try restore()
@@ -260,6 +264,10 @@ struct ServerCLI {
           session show ANNÉE [--json]                    état d'une session
           purge --session ANNÉE --by ID --yes [--force]  efface définitivement une session (après l'archive)
           export fiche CANDIDAT --format html [--out F]  fiche d'évaluation V-5, après publication
+        \(reportHelp)
+          coordinator password ID [--by ID]              mot de passe du tableau de bord (/dashboard), lu sur l'entrée standard
+          coordinator iterations N --by ID               coût PBKDF2 des nouveaux mots de passe (210000 par défaut)
+          coordinator list [--json]                      coordonnateurs, mot de passe défini, sessions ouvertes
           backup CHEMIN                                  sauvegarde à chaud (le serveur continue)
           verify [CHEMIN] [--json]                       intégrité, nombre de saisies, empreinte
           restore SAUVEGARDE --yes                       restaure (serveur arrêté) ; nouvelle époque

@@ -39,6 +39,8 @@ enum ServerRoutes {
                 return tagged(.json(try store.pull(device: device, after: after, limit: Int(min(limit, Int64(SyncProtocol.maxPullLimit))), ack: ack).json), device: device)
             }
         }
+        ReportRoutes.add(to: &router, core: core)
+        Dashboard.register(into: &router, core: core)
         return router
     }
 

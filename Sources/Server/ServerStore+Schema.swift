@@ -88,5 +88,30 @@ extension ServerStore {
                 grids INTEGER NOT NULL
             ) STRICT;
             """),
+        Migration(version: 3, name: "dashboard: coordinator passwords, web sessions, login throttling", sql: """
+            CREATE TABLE coordinator_credentials (
+                evaluator TEXT PRIMARY KEY,
+                salt TEXT NOT NULL,
+                iterations INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                set_at INTEGER NOT NULL,
+                set_by TEXT NOT NULL
+            ) STRICT;
+            CREATE TABLE web_sessions (
+                token_hash TEXT PRIMARY KEY,
+                evaluator TEXT NOT NULL,
+                csrf TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                last_seen INTEGER NOT NULL,
+                address TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX web_sessions_by_evaluator ON web_sessions (evaluator);
+            CREATE TABLE login_throttle (
+                key TEXT PRIMARY KEY,
+                failures INTEGER NOT NULL,
+                first_failure_at INTEGER NOT NULL,
+                locked_until INTEGER
+            ) STRICT;
+            """),
     ]
 }
