@@ -26,7 +26,7 @@ let package = Package(
             name: "Shared",
             dependencies: ["CSQLite"],
             path: "Sources/Shared",
-            resources: [.copy("Resources/templates")],
+            resources: [.copy("Resources/templates"), .copy("Resources/web")],
             swiftSettings: strict
         ),
         .executableTarget(name: "Server", dependencies: ["Shared"], path: "Sources/Server", swiftSettings: strict),
@@ -36,5 +36,6 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Shared", "TestSupport"], path: "Tests/AgentTests", swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "TestSupport"], path: "Tests/IntegrationTests", swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Shared", "TestSupport"], path: "Tests/ServerTests", swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["Agent", "Server", "Shared", "TestSupport"], path: "Tests/SimulationTests", swiftSettings: strict),
     ]
 )

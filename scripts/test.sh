@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, builds, runs every Swift test (unit,
-# integration with the real binaries, browser, simulation), the 15-second fuzz smoke of each target and
+# integration with the real binaries), the browser tests (headless Chromium), the 15-second fuzz smoke of each target and
 # the nginx/TLS deployment test; prints the time of each part.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,13 @@ grep -E "^✔ Suite .* passed after" "$log" | sed 's/^/   /'
 grep -E "^simulation:|^   simulation" "$log" | head -20
 took "swift tests" "$s"
 
+if [ -f Tests/Browser/browser_test.py ]; then
+  echo "== browser tests (headless Chromium: agent UI and dashboard)"; s=$(date +%s)
+  /usr/bin/python3 Tests/Browser/browser_test.py .build/debug .build/screenshots >.build/browser-test.log 2>&1 || status=1
+  grep -E "^==|FAIL|passed, " .build/browser-test.log | sed 's/^/   /'
+  took "browser tests" "$s"
+fi
+
 if [ -x scripts/fuzz.sh ] || [ -f scripts/fuzz.sh ]; then
   echo "== fuzz smoke (15 s per target)"; s=$(date +%s)
   bash scripts/fuzz.sh all 15 || status=1
@@ -43,6 +50,17 @@ fi
 echo "== total: $(( $(date +%s) - t0 )) s (swift test log: $log)"
 total=$(grep -oE "Test run with [0-9]+ tests" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
 failed=$(grep -cE "^✘ Test .* failed after" "$log" || true)
-echo "$(( total - failed )) passed, $failed failed"
 grep -E "Test run with [0-9]+ tests" "$log" | tail -1
+# The browser checks count beside the Swift tests.
+if [ -f .build/browser-test.log ]; then
+  browser=$(grep -E "^[0-9]+ passed, [0-9]+ failed" .build/browser-test.log | tail -1)
+  if [ -n "$browser" ]; then
+    total=$(( total + $(echo "$browser" | cut -d' ' -f1) + $(echo "$browser" | cut -d' ' -f3) ))
+    failed=$(( failed + $(echo "$browser" | cut -d' ' -f3) ))
+    echo "   browser checks: $browser"
+  else
+    failed=$(( failed + 1 )); total=$(( total + 1 )); echo "   browser checks: the script stopped early (.build/browser-test.log)"
+  fi
+fi
+echo "$(( total - failed )) passed, $failed failed"
 exit "$status"

@@ -6,8 +6,8 @@ import Shared
 /// 3 internal error.
 struct AgentCLI {
     static let valued: Set<String> = ["data", "as", "candidate", "template", "session", "situation", "option", "criterion",
-                                      "server", "code", "interval", "prefix", "name", "number", "title", "file"]
-    static let flagNames: Set<String> = ["json", "help", "version", "reset", "prefill", "all", "witness"]
+                                      "server", "code", "interval", "prefix", "name", "number", "title", "file", "port"]
+    static let flagNames: Set<String> = ["json", "help", "version", "reset", "prefill", "all", "witness", "no-open"]
 
     let arguments: CommandLineArguments
     let clock: any WallClock
@@ -183,7 +183,7 @@ struct AgentCLI {
                                              d'horloge, saisies refusées (avec le motif) ou en quarantaine
           export-events FICHIER              écrit les saisies en attente dans un fichier (clé USB, sans réseau)
           import-receipts FICHIER            applique le fichier de réponse rendu par le serveur
-          serve [--interval SECONDES]        synchronise toutes les N secondes (60 par défaut) jusqu'à Ctrl-C
+          serve [--port P] [--interval S] [--no-open]   interface de saisie dans le navigateur (127.0.0.1) et synchronisation toutes les S secondes (60) jusqu'à Ctrl-C
 
         Options générales
           --data DOSSIER   dossier de données (sinon $GRILLE_HOME, sinon ~/.local/share/grille)
