@@ -58,12 +58,16 @@ extension LocalStore {
         try checkpointFully()
     }
 
+    /// SQLITE_BUSY (the agent does not import the C module: only the SQLite layer does).
+    static let sqliteBusy: Int32 = 5
+
     /// `PRAGMA wal_checkpoint(TRUNCATE)`, failing with SQLITE_BUSY when a reader or writer of another
     /// process kept part of the WAL alive.
     func checkpointFully() throws {
         let row = try db.queryOne("PRAGMA wal_checkpoint(TRUNCATE)")
         if let row, row.int(0) != 0 {
-            throw DatabaseError(code: 5, message: "checkpoint incomplete: another connection is using the database", sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            throw DatabaseError(code: LocalStore.sqliteBusy, message: "checkpoint incomplete: another connection is using the database",
+                                sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
     }
 }

@@ -274,6 +274,8 @@ extension LocalStore {
         guard let scopes = try gridScopes(ofSession: scope) else { return 0 }
         return try db.write {
             var removed = 0
+            // Earlier notices may name the session's grids (a revoked candidate, for example).
+            try db.run("DELETE FROM notices WHERE message LIKE '%grid/%/' || ? || '/%'", String(scope.dropFirst("session/".count)))
             for scope in scopes {
                 try db.run("DELETE FROM state WHERE entity IN (SELECT DISTINCT entity FROM events WHERE scope = ?)", scope)
                 try db.run("DELETE FROM events WHERE scope = ?", scope)

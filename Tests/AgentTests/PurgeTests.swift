@@ -49,6 +49,7 @@ import TestSupport
         }
         try store.append([.init(entity: kept, field: "appreciation/A", value: .string(keptText))], author: "ev-0101")
         _ = try bench.engine(store).sync()
+        try store.addNotice(kind: "control", message: "Accès retiré par le serveur : « grid/ndrc-e4-ccf/2026/02614001 » (1 saisie(s) supprimée(s) de cet ordinateur).")
         let unsent = try store.append([.init(entity: purged, field: "appreciation/B", value: .string(unsentText))], author: "ev-0101")[0]
         let files = Self.databaseFiles(bench.data)
         for text in [remoteText, acceptedText, unsentText, keptText] {
@@ -82,7 +83,7 @@ import TestSupport
         #expect(try store.setting(LocalStore.SyncKey.compactionPending) == nil)
 
         // Not a byte of it in the database file, its WAL, shared memory or journal, with the store still open…
-        for text in [remoteText, acceptedText, unsentText] {
+        for text in [remoteText, acceptedText, unsentText, "grid/ndrc-e4-ccf/2026/02614001"] {
             #expect(!Self.occurs(text, in: Self.databaseFiles(bench.data)), "« \(text) » survived the purge on disk")
         }
         #expect(Self.occurs(keptText, in: Self.databaseFiles(bench.data)), "another session's data stays")
