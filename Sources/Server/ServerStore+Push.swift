@@ -12,7 +12,13 @@ extension ServerStore {
         var duplicates: [PushAck] = []
         var rejected: [PushRejection] = []
         var maxOffset: Int64?
-        try db.write {
+        // Roster events come back only with their receipts (a re-push after a restore): the roster they
+        // restore changes who sees what, exactly as an import does.
+        let carriesRoster = request.items.contains { item in
+            if case .event(let event) = item { return Partition.isServerOnly(event.entity) }
+            return false
+        }
+        func ingest() throws {
             var touched = Set<FieldKey>()
             for item in request.items {
                 switch item {
@@ -44,6 +50,9 @@ extension ServerStore {
             }
             try Materializer.refresh(touched, in: db)
             try touch(device, offset: maxOffset)
+        }
+        try db.write {
+            if carriesRoster { try withScopeControls(ingest) } else { try ingest() }
         }
         return PushResponse(accepted: accepted, duplicates: duplicates, rejected: rejected, epoch: epoch, serverTime: now)
     }

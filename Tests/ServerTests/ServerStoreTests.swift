@@ -156,6 +156,48 @@ struct ServerFixture {
         #expect(!mine.more)
     }
 
+    /// After a restore lost a roster import, laptops push its events back with their receipts: the roster
+    /// they restore changes who sees what exactly as the import did (found by the simulation).
+    @Test func rosterEventsPushedBackWithTheirReceiptsGrantAndRevokeLikeAnImport() throws {
+        let f = try ServerFixture()
+        defer { f.tmp.remove() }
+        let (teacher, _) = try f.device("ev-0101")
+        let (newcomer, _) = try f.device("ev-0103")   // not on cm-e4-01
+        let before = try f.store.head()
+        var roster = f.store.roster
+        roster = Roster(establishments: roster.establishments, evaluators: roster.evaluators,
+                        commissions: roster.commissions.map { $0.id == "cm-e4-01" ? Roster.Commission(id: $0.id, establishment: $0.establishment, template: $0.template, session: $0.session, members: ["ev-0103", "ev-0102"]) : $0 },
+                        candidates: roster.candidates, registrations: roster.registrations)
+        #expect(try f.store.importRoster(roster, by: "ev-0104") > 0)
+        // The import's events with their receipts, as a laptop holds them; then the server loses them.
+        var events: [Event] = []
+        var receipts: [String: String] = [:]
+        for row in try f.store.db.query("SELECT body, receipt FROM events WHERE seq > ? ORDER BY seq", before) {
+            let event = try Event(json: try JSONValue.parse(Array(row.string(0).utf8)))
+            events.append(event)
+            receipts[event.id] = row.string(1)
+        }
+        #expect(!events.isEmpty)
+        try f.store.db.write {
+            try f.store.db.run("DELETE FROM events WHERE seq > ?", before)
+            try f.store.db.run("DELETE FROM controls")
+            try Materializer.refresh(Set(events.map(\.key)), in: f.store.db)
+            try f.store.reloadRoster()
+        }
+        #expect(f.store.roster.commission(forCandidate: "02614001", template: "ndrc-e4-ccf", session: "2026")?.members == ["ev-0101", "ev-0102"])
+
+        let answer = try f.store.push(PushRequest(events: events, receipts: receipts), from: teacher)
+        #expect(answer.accepted.count == events.count && answer.rejected.isEmpty)
+        #expect(f.store.roster.commission(forCandidate: "02614001", template: "ndrc-e4-ccf", session: "2026")?.members == ["ev-0103", "ev-0102"])
+        let granted = try f.store.pull(device: newcomer, after: try f.store.head(), limit: 10_000, ack: nil)
+        #expect(granted.controls.contains { $0.type == "grant" && $0.scope == "grid/ndrc-e4-ccf/2026/02614001" })
+        let revoked = try f.store.pull(device: teacher, after: try f.store.head(), limit: 10_000, ack: nil)
+        #expect(revoked.controls.contains { $0.type == "revoke" && $0.scope == "grid/ndrc-e4-ccf/2026/02614001" })
+        // And a write of the member who left is no longer admitted.
+        let late = f.event("level/prospection.2", "I", by: "ev-0101", device: teacher.id)
+        #expect(try f.store.push(PushRequest(events: [late]), from: teacher).rejected.first?.quarantined == true)
+    }
+
     @Test func rosterChangesGrantTheWholeHistoryAndRevoke() throws {
         let f = try ServerFixture()
         defer { f.tmp.remove() }
