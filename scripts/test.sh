@@ -49,7 +49,7 @@ fi
 
 echo "== total: $(( $(date +%s) - t0 )) s (swift test log: $log)"
 total=$(grep -oE "Test run with [0-9]+ tests" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
-failed=$(grep -cE "^✘ Test .* failed after" "$log" || true)
+failed=$(grep -E "^✘ Test .* failed after" "$log" | grep -cv "^✘ Test run with" || true)
 grep -E "Test run with [0-9]+ tests" "$log" | tail -1
 # The browser checks count beside the Swift tests.
 if [ -f .build/browser-test.log ]; then

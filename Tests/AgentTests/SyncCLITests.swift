@@ -227,7 +227,10 @@ import TestSupport
             (["sync", "--reset"], 2, "ne prend pas l'option --reset"),
             (["serve", "--interval", "0"], 1, "Intervalle invalide"),
             (["serve", "--interval", "dix"], 1, "Intervalle invalide"),
-            (["serve"], 1, "n'est pas inscrit"),
+            // Not enrolled, `serve` opens the enrollment page (Tests/Browser); a bad port is refused first.
+            (["serve", "--port", "70000"], 1, "Port invalide"),
+            (["serve", "--port", "dix"], 1, "Port invalide"),
+            (["serve", "--port=-1"], 1, "Port invalide"),
             (["import-receipts", tmp.sub("absent.json")], 1, "Impossible de lire le fichier de reçus"),
             (["import-receipts", tmp.path], 1, "Impossible de lire le fichier de reçus"),
             (["import-receipts", notJSON], 1, "pas du JSON valide"),
