@@ -8,7 +8,7 @@
 #
 # Options: --seeds N, --first F (first seed, 1), --seed X (one seed, traced), --steps S (500), --jobs J
 # (seeds run at once; the number of processors), --debug (debug build instead of release), --trace (keep
-# every run's trace, printed for failures), --no-replay (the emulated server restore does not re-apply the
+# every run's trace, printed for failures), --no-replay (the journal is lost before a restore, so it does not re-apply the
 # revocations and purges decided after the backup), --timing (CPU time per kind of step).
 # The settings reach the test through GRILLE_SIM_* environment variables read only by
 # Tests/SimulationTests/SimulationRunner.swift. Exit status 0 when every seed passed.

@@ -64,29 +64,21 @@ final class SimServer {
         serve(try ServerStore(path: path, clock: clock))
     }
 
-    /// A backup the way an operator takes one today: checkpoint the WAL into the file
-    /// (`PRAGMA wal_checkpoint(TRUNCATE)`), then copy the file and its (now empty) WAL.
+    /// `grille-server backup FILE`: SQLite's online backup of the live database.
     func backup(to file: String) throws {
-        try admin { store in
-            let row = try store.db.queryOne("PRAGMA wal_checkpoint(TRUNCATE)")
-            guard row?.int(0) == 0 else { throw ServerError.user("checkpoint incomplet") }
-            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
-                try? FileManager.default.removeItem(atPath: file + suffix)
-                try FileManager.default.copyItem(atPath: path + suffix, toPath: file + suffix)
-            }
-        }
+        try admin { try $0.backup(to: file) }
     }
 
-    /// Emulates the planned `grille-server restore`: the server stops, the backup's file and WAL replace
-    /// the live ones, the server starts and gets a new epoch (`setMeta("epoch", …)`) so that agents push
-    /// back what it lacks.
-    func restore(from file: String, epoch: String) throws {
+    /// `grille-server restore FILE --yes`: the server stops, the backup replaces the live database under a
+    /// new epoch, and the journal beside the live database replays the enrollments, used codes,
+    /// revocations and purges made after the backup. Without `replayJournal` the journal is removed
+    /// first, as if it had been lost with the disk: the checks then show what it protects.
+    /// Returns how many journal entries were replayed.
+    func restore(from file: String, replayJournal: Bool) throws -> Int {
         stop()
-        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
-        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: file + suffix) {
-            try FileManager.default.copyItem(atPath: file + suffix, toPath: path + suffix)
-        }
+        if !replayJournal { unlink(path + ".journal") }
+        let (replayed, _) = try ServerStore.restore(path: path, from: file, clock: clock)
         try start()
-        try admin { try $0.setMeta("epoch", epoch) }
+        return replayed
     }
 }

@@ -9,9 +9,9 @@ struct SimulationConfig: Sendable {
     var steps = 500
     var agents: ClosedRange<Int> = 3...5
     var rates = FaultRates()
-    /// The emulated restore re-applies the revocations and purges decided after the backup was taken,
-    /// as the planned `grille-server restore` must. Off, a restore brings back purged data and revoked
-    /// laptops (which the checks then report).
+    /// A restore replays the server's journal (enrollments, used codes, revocations and purges decided
+    /// after the backup was taken), as `grille-server restore` does. Off, the journal is lost before the
+    /// restore, which brings back purged data and revoked laptops (which the checks then report).
     var replayDecisionsAfterRestore = true
     /// Keep one line per step (printed when the run fails, or always for a single replayed seed).
     var trace = false
@@ -66,9 +66,6 @@ final class Simulation {
     var ledgerOrder: [String] = []
     var scannedSeq: Int64 = 0
 
-    // Decisions a restore must not undo, in order: (step, revoke device | purge session).
-    enum Decision { case revoke(String), purge(String) }
-    var decisions: [(step: Int, decision: Decision)] = []
     struct Backup {
         let file: String
         let step: Int
@@ -468,7 +465,6 @@ final class Simulation {
         }
         agent.revoked = true
         revocations += 1
-        decisions.append((step, .revoke(agent.deviceID)))
         stats.add("revocations")
         let replacement = try addAgent(agent.evaluator)
         stats.add("replacement devices")
@@ -515,7 +511,6 @@ final class Simulation {
             return
         }
         purged.insert(session)
-        decisions.append((step, .purge(session)))
         stats.add("purges")
     }
 
@@ -534,8 +529,8 @@ final class Simulation {
         note("sauvegarde \(file) (\(ids.count) saisies)")
     }
 
-    /// The planned `grille-server restore`, emulated: the backup's file replaces the live one, the epoch
-    /// changes, and (unless disabled) the revocations and purges decided since the backup are applied again.
+    /// `grille-server restore` from one of the backups: the server's files are replaced, the epoch
+    /// changes and the journal replays what was decided since the backup.
     func restoreStep() throws {
         try server.start()
         try scanLedger()
@@ -545,27 +540,13 @@ final class Simulation {
         for agent in agents where agent.phase == .enrolled {
             for id in try agent.heldForRepush().intersection(lost) { holders[id, default: []].insert(agent.slot) }
         }
-        try server.restore(from: backup.file, epoch: "sim" + rng.hex(13))
+        let replayed = try server.restore(from: backup.file, replayJournal: config.replayDecisionsAfterRestore)
         restores += 1
         stats.add("restores")
         stats.add("events lost by restores", lost.count)
         scannedSeq = try server.admin { try $0.head() }
         for id in lost.sorted() { restoreLosses[id] = (step, holders[id] ?? []) }
-        var replayed = 0
-        if config.replayDecisionsAfterRestore {
-            for (_, decision) in decisions.filter({ $0.step > backup.step }) {
-                do {
-                    switch decision {
-                    case .revoke(let device): try server.admin { try $0.revoke(device: device, by: SimRoster.coordinator) }
-                    case .purge(let session): _ = try server.admin { try $0.purge(session: session, by: SimRoster.academyCoordinator, force: true) }
-                    }
-                    replayed += 1
-                } catch is ServerError {
-                    // Already in the backup, or a device the backup does not know yet.
-                }
-            }
-        }
-        note("restauration de \(backup.file) (pas \(backup.step)) : \(lost.count) saisie(s) perdue(s) par le serveur, \(replayed) décision(s) rejouée(s)")
+        note("restauration de \(backup.file) (pas \(backup.step)) : \(lost.count) saisie(s) perdue(s) par le serveur, \(replayed) entrée(s) du journal rejouée(s)")
     }
 
     // MARK: - Ledger
