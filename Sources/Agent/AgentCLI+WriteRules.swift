@@ -17,6 +17,9 @@ extension AgentCLI {
     /// Refuses writes on a session the replica knows to be « délibérée » or « publiée »: the server would
     /// put them in quarantine (« modifié après délibération »).
     func requireOpenSession(_ session: String, _ ctx: Context) throws {
+        if try ctx.store.isPurged(session: session) {
+            throw AgentError.user("La session \(session) a été purgée par le coordonnateur : ses grilles ont été effacées et elle n'accepte plus aucune saisie.")
+        }
         let state = try GridLoader.sessionState(session, in: ctx.store.db)
         guard state == .open else {
             throw AgentError.user("La session \(session) est \(state.label) : elle est close et n'accepte plus aucune saisie (le serveur la mettrait en quarantaine). Pour une correction, adressez-vous au coordonnateur.")

@@ -20,6 +20,13 @@ extension LocalStore {
         static let evaluator = "evaluator_id"
         /// Set by a purge, cleared once the file is compacted (checkpoint, VACUUM): see `compactIfPending()`.
         static let compactionPending = "purge_compaction_pending"
+        /// `purged_session/<year>`: set when the server purged the session; writes to it are refused.
+        static func purgedSession(_ session: String) -> String { "purged_session/\(session)" }
+    }
+
+    /// True once the server purged `session` (a `purge` control, or a push answered « session purgée »).
+    func isPurged(session: String) throws -> Bool {
+        try setting(SyncKey.purgedSession(session)) != nil
     }
 
     /// One event of the log with its sync bookkeeping.
@@ -45,6 +52,9 @@ extension LocalStore {
         var skewed: [String] = []
         /// Ids the answer named that this log does not hold.
         var unknown = 0
+        /// Refused as « session purgée »: written to `purgedFile`, then deleted from this computer.
+        var purged = 0
+        var purgedFile: String?
     }
 
     /// What one pull page changed.
@@ -110,6 +120,7 @@ extension LocalStore {
         try db.write {
             var outcome = PushOutcome()
             var touched = Set<FieldKey>()
+            var purgedEvents: [Event] = []
             for (ack, isDuplicate) in response.accepted.map({ ($0, false) }) + response.duplicates.map({ ($0, true) }) {
                 guard let row = try db.queryOne("SELECT entity, field, applied, origin FROM events WHERE id = ?", ack.id) else {
                     outcome.unknown += 1
@@ -136,6 +147,14 @@ extension LocalStore {
                     outcome.skewed.append(rejection.id)
                     continue
                 }
+                if rejection.code == "session_purged", let stored = try db.queryOne("SELECT body FROM events WHERE id = ?", rejection.id) {
+                    // The session is gone from the server: no byte of it may stay here, but what was typed
+                    // is not lost either: it goes to a file first, as for a `purge` control.
+                    purgedEvents.append(try Event(bytes: Array(stored.string(0).utf8)))
+                    try db.run("DELETE FROM events WHERE id = ?", rejection.id)
+                    touched.insert(FieldKey(entity: row.string(0), field: row.string(1)))
+                    continue
+                }
                 try db.run("""
                     UPDATE events SET sync_state = 'rejected', applied = 0, reject_code = ?, reject_reason = ?, quarantined = ?
                     WHERE id = ?
@@ -143,6 +162,17 @@ extension LocalStore {
                 touched.insert(FieldKey(entity: row.string(0), field: row.string(1)))
             }
             try Materializer.refresh(touched, in: db)
+            if !purgedEvents.isEmpty {
+                let path = datedFileName("saisies-refusees-session-purgee")
+                try LocalStore.writeEventLines(purgedEvents, to: path)
+                for session in Set(purgedEvents.compactMap { Partition.session(of: $0.entity) }) {
+                    try setInTransaction(SyncKey.purgedSession(session), "1")
+                }
+                try setInTransaction(SyncKey.compactionPending, "1")
+                outcome.purged = purgedEvents.count
+                outcome.purgedFile = path
+                try addNotice(kind: "purge", message: "\(purgedEvents.count) saisie(s) pour une session purgée par le coordonnateur ont été refusées par le serveur : elles ont été enregistrées dans « \(path) » puis effacées de la base. Ce fichier contient des données de la session purgée : supprimez-le dès qu'il n'est plus utile.")
+            }
             return outcome
         }
     }
@@ -201,6 +231,7 @@ extension LocalStore {
                     // What this laptop typed for the session and the server never took goes to a file first.
                     let saved = try saveUnpushedEvents(ofSession: control.scope)
                     let removed = try purgeSession(control.scope)
+                    try setInTransaction(SyncKey.purgedSession(String(control.scope.dropFirst("session/".count))), "1")
                     try setInTransaction(SyncKey.compactionPending, "1")
                     var notice = "Session purgée par le serveur : « \(control.scope) » (\(removed) saisie(s) supprimée(s) de cet ordinateur)."
                     if let saved {
@@ -247,6 +278,12 @@ extension LocalStore {
             for notice in outcome.notices { try addNotice(kind: "control", message: notice) }
             return outcome
         }
+    }
+
+    /// The scopes this laptop holds events of, its own refused events aside (they stay whatever happens).
+    func heldScopes() throws -> Set<String> {
+        Set(try db.query("SELECT DISTINCT scope FROM events WHERE scope IS NOT NULL AND NOT (origin = 'local' AND sync_state = 'rejected')")
+            .map { $0.string(0) })
     }
 
     static func isRosterScope(_ scope: String) -> Bool {

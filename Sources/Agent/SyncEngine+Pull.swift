@@ -12,6 +12,7 @@ extension SyncEngine {
             let ack = try store.intSetting(LocalStore.SyncKey.controlAck) ?? 0
             var target = "/v1/sync/pull?after=\(cursor)&limit=\(configuration.pullLimit)"
             if ack > 0 { target += "&ack=\(ack)" }
+            if reconcileScopes { target += "&scopes=1" }
             let page: PullResponse
             do {
                 page = try PullResponse(json: try exchange(authorized("GET", target)))
@@ -24,6 +25,14 @@ extension SyncEngine {
                 try store.setSetting(LocalStore.SyncKey.epoch, page.epoch)
             }
             let controls = page.controls.filter { $0.id > ack }.sorted { $0.id < $1.id }
+            // After a restore, grants and revokes decided in what the server lost are gone: every scope
+            // this laptop holds that the server no longer lets it see is revoked here (what was pending
+            // in it was pushed again just before).
+            var reconciled: [SyncControl] = []
+            if reconcileScopes, let allowed = page.scopes.map(Set.init) {
+                reconciled = try store.heldScopes().subtracting(allowed).sorted().map { SyncControl(id: 0, type: "revoke", scope: $0) }
+                for control in reconciled { try pushPending(scope: control.scope) }
+            }
             // What is pending for a scope about to disappear goes to the server first.
             for control in controls where control.type == "revoke" {
                 try pushPending(scope: control.scope)
@@ -33,8 +42,9 @@ extension SyncEngine {
             if stalled > 2 {
                 throw SyncError.badAnswer("le curseur de réception n'avance pas")
             }
-            let outcome = try store.applyPullPage(events: page.events, controls: controls, cursor: next,
+            let outcome = try store.applyPullPage(events: page.events, controls: reconciled + controls, cursor: next,
                                                   controlAck: controls.last?.id ?? ack)
+            if page.scopes != nil { reconcileScopes = false }
             summary.pulled += outcome.inserted
             summary.confirmed += outcome.confirmed
             summary.controls += outcome.controls

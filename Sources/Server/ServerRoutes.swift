@@ -34,9 +34,12 @@ enum ServerRoutes {
             let limit = try integer(request.query["limit"] ?? String(SyncProtocol.defaultPullLimit), name: "limit")
             let ack = try request.query["ack"].map { try integer($0, name: "ack") }
             guard after >= 0, limit >= 1 else { throw ServerError(400, "bad_request", "Paramètres after/limit invalides.") }
+            guard [nil, "0", "1"].contains(request.query["scopes"]) else { throw ServerError(400, "bad_request", "Paramètre scopes invalide (0 ou 1).") }
+            let listScopes = request.query["scopes"] == "1"
             return try core.run { store in
                 let device = try authenticate(request, store: store)
-                return tagged(.json(try store.pull(device: device, after: after, limit: Int(min(limit, Int64(SyncProtocol.maxPullLimit))), ack: ack).json), device: device)
+                let page = try store.pull(device: device, after: after, limit: Int(min(limit, Int64(SyncProtocol.maxPullLimit))), ack: ack, listScopes: listScopes)
+                return tagged(.json(page.json), device: device)
             }
         }
         ReportRoutes.add(to: &router, core: core)

@@ -3,8 +3,9 @@ import Shared
 extension ServerStore {
     /// What `device` may see after `after`, scanning at most `limit` events in sequence order (so events
     /// filtered out never make a pull slow), plus its pending controls; a `grant` brings its scope's whole
-    /// history. `ack` drops the controls the agent has applied.
-    func pull(device: Device, after: Int64, limit: Int, ack: Int64?) throws -> PullResponse {
+    /// history. `ack` drops the controls the agent has applied. With `listScopes` the answer also lists
+    /// every scope the device may see.
+    func pull(device: Device, after: Int64, limit: Int, ack: Int64?, listScopes: Bool = false) throws -> PullResponse {
         let limit = max(1, min(limit, SyncProtocol.maxPullLimit))
         return try db.write {
             if let ack {
@@ -35,7 +36,7 @@ extension ServerStore {
             }
             try touch(device, offset: nil)
             return PullResponse(events: events, controls: controls, cursor: cursor, head: try head(), more: scanned == limit,
-                                epoch: epoch, serverTime: clock.nowMilliseconds())
+                                epoch: epoch, serverTime: clock.nowMilliseconds(), scopes: listScopes ? scopes.sorted() : nil)
         }
     }
 }

@@ -248,9 +248,10 @@ public struct PulledEvent: Sendable, Equatable {
     }
 }
 
-/// `GET /v1/sync/pull?after=SEQ&limit=N[&ack=CONTROL]` answer. `cursor` is the last *scanned* sequence
-/// number (pass it as `after` next time); `head` the server's last sequence number; `more` tells that
-/// the scan stopped at the limit.
+/// `GET /v1/sync/pull?after=SEQ&limit=N[&ack=CONTROL][&scopes=1]` answer. `cursor` is the last *scanned*
+/// sequence number (pass it as `after` next time); `head` the server's last sequence number; `more` tells
+/// that the scan stopped at the limit; `scopes`, only when asked, every scope the device may see now (an
+/// agent asks after a restore, when grants and revokes may have been lost with the server's data).
 public struct PullResponse: Sendable, Equatable {
     public let events: [PulledEvent]
     public let controls: [SyncControl]
@@ -259,8 +260,10 @@ public struct PullResponse: Sendable, Equatable {
     public let more: Bool
     public let epoch: String
     public let serverTime: Int64
+    public let scopes: [String]?
 
-    public init(events: [PulledEvent], controls: [SyncControl], cursor: Int64, head: Int64, more: Bool, epoch: String, serverTime: Int64) {
+    public init(events: [PulledEvent], controls: [SyncControl], cursor: Int64, head: Int64, more: Bool, epoch: String, serverTime: Int64,
+                scopes: [String]? = nil) {
         self.events = events
         self.controls = controls
         self.cursor = cursor
@@ -268,16 +271,23 @@ public struct PullResponse: Sendable, Equatable {
         self.more = more
         self.epoch = epoch
         self.serverTime = serverTime
+        self.scopes = scopes
     }
 
     public var json: JSONValue {
-        ["events": .array(events.map { ["seq": .int($0.seq), "event": $0.event.json, "receipt": .string($0.receipt)] }),
-         "controls": .array(controls.map(\.json)), "cursor": .int(cursor), "head": .int(head), "more": .bool(more),
-         "epoch": .string(epoch), "server_time": .int(serverTime), "protocol": .int(SyncProtocol.version)]
+        var object: JSONValue = [
+            "events": .array(events.map { ["seq": .int($0.seq), "event": $0.event.json, "receipt": .string($0.receipt)] }),
+            "controls": .array(controls.map(\.json)), "cursor": .int(cursor), "head": .int(head), "more": .bool(more),
+            "epoch": .string(epoch), "server_time": .int(serverTime), "protocol": .int(SyncProtocol.version)]
+        if let scopes, case .object(var members) = object {
+            members["scopes"] = .array(scopes.map { .string($0) })
+            object = .object(members)
+        }
+        return object
     }
 
     public init(json: JSONValue) throws(WireError) {
-        let o = try WireObject(json, allowed: ["events", "controls", "cursor", "head", "more", "epoch", "server_time", "protocol"])
+        let o = try WireObject(json, allowed: ["events", "controls", "cursor", "head", "more", "epoch", "server_time", "protocol", "scopes"])
         var events: [PulledEvent] = []
         for (i, v) in try o.array("events").enumerated() {
             let item = try WireObject(v, path: "events[\(i)]", allowed: ["seq", "event", "receipt"])
@@ -296,5 +306,17 @@ public struct PullResponse: Sendable, Equatable {
         more = try o.bool("more")
         epoch = try o.string("epoch")
         serverTime = try o.int("server_time")
+        if o.members["scopes"] != nil, o.members["scopes"] != .null {
+            var scopes: [String] = []
+            for (i, v) in try o.array("scopes").enumerated() {
+                guard let scope = v.stringValue, !scope.isEmpty, scope.utf8.count <= 512 else {
+                    throw WireError("scopes[\(i)]", "a scope name is required")
+                }
+                scopes.append(scope)
+            }
+            self.scopes = scopes
+        } else {
+            scopes = nil
+        }
     }
 }
