@@ -56,11 +56,12 @@ import TestSupport
             #expect(Self.occurs(text, in: files), "the test needs « \(text) » on disk before the purge")
         }
 
-        // The server has purged 2026: a push for it is refused « session purgée », then the control arrives.
+        // The unsent event is refused for another reason (it stays here, listed as refused), then the
+        // server's purge control arrives.
         server.locked {
             server.reject = { event in
                 Partition.session(of: event.entity) == "2026"
-                    ? PushRejection(id: event.id, code: "session_purged", message: "Session 2026 purgée : cette saisie n'est pas conservée.") : nil
+                    ? PushRejection(id: event.id, code: "not_member", message: "Vous ne siégez plus dans cette commission.", quarantined: true) : nil
             }
             server.controls = [SyncControl(id: 1, type: "purge", scope: "session/2026")]
         }
@@ -98,6 +99,48 @@ import TestSupport
         for text in [remoteText, acceptedText, unsentText] {
             #expect(!Self.occurs(text, in: Self.databaseFiles(bench.data)))
         }
+    }
+
+    /// A laptop that missed the purge pushes a write for the session: the server answers « session
+    /// purgée »; the write goes to a file (never lost), leaves the database, and the session refuses
+    /// every later write.
+    @Test func aPushRefusedAsSessionPurgedGoesToAFileAndTheSessionRefusesLaterWrites() throws {
+        let tmp = TemporaryDirectory("purge-refused")
+        defer { tmp.remove() }
+        let server = FakeServer()
+        let bench = SyncBench(tmp, clock: server.clock, transport: ScriptedTransport(server: server))
+        try bench.enrollDirectly()
+        let store = try bench.store()
+        let grid = "grid/ndrc-e4-ccf/2026/02614001/final"
+        let late = "Saisie-apres-la-purge-Moreau-3V7N"
+        let written = try store.append([.init(entity: grid, field: "appreciation/A", value: .string(late))], author: "ev-0101")[0]
+        server.locked {
+            server.reject = { event in
+                PushRejection(id: event.id, code: "session_purged", message: "Session 2026 purgée : cette saisie n'est pas conservée.")
+            }
+        }
+        _ = try bench.engine(store).sync()
+
+        let saved = try #require(SyncCLITests.files(bench.data, prefix: "saisies-refusees-session-purgee").first)
+        let path = bench.data + "/" + saved
+        let lines = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(try Event(bytes: Array(lines[0].utf8)) == written)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        #expect(try store.recentNotices().contains { $0.message.contains(path) && $0.message.contains("session purgée") })
+        #expect(try store.db.scalarInt("SELECT count(*) FROM events WHERE id = ?", written.id) == 0)
+        #expect(try store.pendingCount() == 0)
+        #expect(!Self.occurs(late, in: Self.databaseFiles(bench.data)), "the refused write left no byte in the database files")
+        #expect(try store.isPurged(session: "2026"))
+
+        // Every later write to the session is refused with a French message.
+        let roster = try Roster.load(directory: URL(fileURLWithPath: Repository.demoRoster), templateIDs: Set(try AgentCLI.catalog().ids))
+        try store.replaceRoster(roster, source: "server")
+        let agent = AgentHarness(tmp, name: "agent")
+        let conformity = try agent.run("conformity", "set", "02614001", "ok", "--template", "ndrc-e4-ccf", "--session", "2026")
+        #expect(conformity.status == 1 && conformity.stderr.contains("a été purgée"), "\(conformity.stderr)")
+        let created = try agent.run("grid", "new", "--candidate", "02614001", "--template", "ndrc-e4-ccf", "--session", "2026", "--situation", "final")
+        #expect(created.status == 1 && created.stderr.contains("a été purgée"), "\(created.stderr)")
     }
 
     @Test func aRevokedScopeLeavesNoByteOnDiskEither() throws {
