@@ -414,6 +414,9 @@ final class Simulation {
             agent.needsEnrollment = false
         } else {
             stats.add("enrollments failed")
+            // A refused re-enrollment (this device was revoked, or a lost answer made a plain 401 out of
+            // `device_revoked`): the person tries `sync` again, which then gets the real answer.
+            if agent.phase == .enrolled { agent.needsEnrollment = false }
         }
         note("\(agent.name) : grille-agent enroll → \(result.status)\(result.status == 0 ? "" : " (\(result.stderr.prefix(100)))")")
     }
