@@ -363,7 +363,8 @@ extension LocalUI {
             \(expected.isEmpty ? "" : "<p>Signatures attendues : \(expected).</p>")
             """
         if !blockers.isEmpty {
-            html += "<div class=\"blockers\"><p>La grille ne peut pas encore être signée :</p><ul>\(blockers.map { "<li>\(esc($0))</li>" }.joined())</ul></div>"
+            // Kept current by the page's script after each write (the same list as the status box).
+            html += "<div class=\"blockers\" id=\"sign-blockers\"><p>La grille ne peut pas encore être signée :</p><ul>\(blockers.map { "<li>\(esc($0))</li>" }.joined())</ul></div>"
         }
         if data.readOnly == nil {
             let me = data.ctx.me

@@ -28,7 +28,7 @@ import threading
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -175,7 +175,9 @@ def scenario(tmp, procs):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(60)
-    transient = (StaleElementReferenceException, NoSuchElementException)
+    # A page reloading under a poll detaches its elements (stale, missing, or « does not belong to the
+    # document »): the poll tries again.
+    transient = (WebDriverException,)
     wait = WebDriverWait(driver, 30, ignored_exceptions=transient)
 
     def shot(name):
@@ -259,6 +261,8 @@ def scenario(tmp, procs):
     wait.until(lambda d: "14,5" in json.dumps(json.loads(agent("grid", "show", GRID, "--json").stdout).get("fields", {}))
                or json.loads(agent("grid", "show", GRID, "--json").stdout).get("fields", {}).get("note") in (29, "14,5"))
     check(True, "note 14,5 saved")
+    wait.until(lambda d: not d.find_elements(By.ID, "sign-blockers") or not d.find_element(By.ID, "sign-blockers").is_displayed())
+    check(True, "the signing section no longer lists what was missing, without a reload")
     shot("agent-04-grille-remplie")
 
     sign = tab_until(lambda e: e.get_attribute("id") == "sign-me", what="the signing button")

@@ -83,16 +83,23 @@
     var missing = document.getElementById("gs-missing");
     if (missing) missing.hidden = !(grid.missing && grid.missing.length);
     setText("gs-missing-list", (grid.missing || []).join(", "));
-    var blockers = document.getElementById("gs-blockers");
-    if (blockers) {
-      blockers.textContent = "";
-      (grid.blockers || []).forEach(function (text) {
-        var item = document.createElement("li");
-        item.textContent = text;
-        blockers.appendChild(item);
-      });
-      blockers.hidden = !(grid.blockers && grid.blockers.length);
+    fillList(document.getElementById("gs-blockers"), grid.blockers);
+    var signing = document.getElementById("sign-blockers");
+    if (signing) {
+      fillList(signing.querySelector("ul"), grid.blockers);
+      signing.hidden = !(grid.blockers && grid.blockers.length);
     }
+  }
+
+  function fillList(list, texts) {
+    if (!list) return;
+    list.textContent = "";
+    (texts || []).forEach(function (text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      list.appendChild(item);
+    });
+    list.hidden = !(texts && texts.length);
   }
 
   function answered(body) {
