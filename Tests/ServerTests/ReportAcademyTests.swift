@@ -229,7 +229,12 @@ struct NaiveReport {
         let started = Date()
         let report = try ReportBuilder(store: store).build(.init(session: "2026"))
         let seconds = Date().timeIntervalSince(started)
-        print("academy report on 1,340 candidates: \(Int(seconds * 1_000)) ms (debug build)")
+        #if DEBUG
+        let build = "debug build"
+        #else
+        let build = "release build"
+        #endif
+        print("academy report on 1,340 candidates: \(Int(seconds * 1_000)) ms (\(build))")
         let naive = try NaiveReport(store)
         let e4 = try #require(report.epreuves.first)
         #expect(report.epreuves.count == 1)
