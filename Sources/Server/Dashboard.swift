@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// The coordinators' dashboard, served by `grille-server` under `/dashboard` (docs/DASHBOARD.md): French
+/// The coordinators' dashboard, served by `grille-server` under `/dashboard` (docs/ARCHITECTURE.md, « Web interfaces »): French
 /// HTML pages drawn by the server (tables and SVG charts, no framework, no external asset), a few JSON
 /// endpoints, and the forms that run the same store functions as the CLI (`harmonise`, `revoke`,
 /// `session deliberate|publish`).

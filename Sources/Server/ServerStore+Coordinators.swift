@@ -32,7 +32,7 @@ enum LoginOutcome: Sendable, Equatable {
     case locked(until: Int64)
 }
 
-/// The numbers behind the dashboard's logins (docs/DASHBOARD.md).
+/// The numbers behind the dashboard's logins (docs/ARCHITECTURE.md, « Web interfaces »).
 enum CoordinatorPolicy {
     /// OWASP's 2023 floor for PBKDF2-HMAC-SHA256; the default when no setting is stored.
     static let productionIterations = 210_000
