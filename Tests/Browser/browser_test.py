@@ -349,6 +349,16 @@ def scenario(tmp, procs):
     check("complète" in driver.find_element(By.ID, "gs-label").text, "the signatures stay valid after the harmonisation")
     shot("agent-08-harmonisation-recue")
 
+    # ---- Tablet width ---------------------------------------------------------------------------------
+    driver.set_window_size(768, 1024)
+    driver.get(f"{agent_url}/grille?id={GRID}")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.grille"))
+    overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    check(overflow <= 1, f"at tablet width (768 px) the page does not scroll sideways ({overflow} px)")
+    check(driver.find_element(By.ID, "sync").is_displayed(), "the sync indicator stays visible at tablet width")
+    shot("agent-09-tablette")
+    driver.set_window_size(1280, 900)
+
     # ---- 6. Security ---------------------------------------------------------------------------------
     print("== security of the agent's UI")
     events_before = len(json.loads(agent("log", "--json").stdout or "[]"))
