@@ -11,7 +11,11 @@ extension SyncEngine {
             let cursor = try store.intSetting(LocalStore.SyncKey.cursor) ?? 0
             let ack = try store.intSetting(LocalStore.SyncKey.controlAck) ?? 0
             var target = "/v1/sync/pull?after=\(cursor)&limit=\(configuration.pullLimit)"
-            if ack > 0 { target += "&ack=\(ack)" }
+            if ack > 0 {
+                target += "&ack=\(ack)"
+                // Control ids start again after a restore: the acknowledgement only counts in its epoch.
+                if let epoch = try store.setting(LocalStore.SyncKey.epoch) { target += "&epoch=\(epoch)" }
+            }
             if reconcileScopes { target += "&scopes=1" }
             let page: PullResponse
             do {

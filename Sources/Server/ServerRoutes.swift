@@ -36,9 +36,13 @@ enum ServerRoutes {
             guard after >= 0, limit >= 1 else { throw ServerError(400, "bad_request", "Paramètres after/limit invalides.") }
             guard [nil, "0", "1"].contains(request.query["scopes"]) else { throw ServerError(400, "bad_request", "Paramètre scopes invalide (0 ou 1).") }
             let listScopes = request.query["scopes"] == "1"
+            let ackEpoch = request.query["epoch"]
+            if let ackEpoch, ackEpoch.isEmpty || ackEpoch.utf8.count > 64 || !ackEpoch.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }) {
+                throw ServerError(400, "bad_request", "Paramètre epoch invalide.")
+            }
             return try core.run { store in
                 let device = try authenticate(request, store: store)
-                let page = try store.pull(device: device, after: after, limit: Int(min(limit, Int64(SyncProtocol.maxPullLimit))), ack: ack, listScopes: listScopes)
+                let page = try store.pull(device: device, after: after, limit: Int(min(limit, Int64(SyncProtocol.maxPullLimit))), ack: ack, ackEpoch: ackEpoch, listScopes: listScopes)
                 return tagged(.json(page.json), device: device)
             }
         }

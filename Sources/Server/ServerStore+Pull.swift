@@ -5,10 +5,12 @@ extension ServerStore {
     /// filtered out never make a pull slow), plus its pending controls; a `grant` brings its scope's whole
     /// history. `ack` drops the controls the agent has applied. With `listScopes` the answer also lists
     /// every scope the device may see.
-    func pull(device: Device, after: Int64, limit: Int, ack: Int64?, listScopes: Bool = false) throws -> PullResponse {
+    /// `ackEpoch` is the epoch the agent's `ack` belongs to: control ids start again after a restore, so an
+    /// acknowledgement from another epoch would delete controls the agent has not seen; it is ignored.
+    func pull(device: Device, after: Int64, limit: Int, ack: Int64?, ackEpoch: String? = nil, listScopes: Bool = false) throws -> PullResponse {
         let limit = max(1, min(limit, SyncProtocol.maxPullLimit))
         return try db.write {
-            if let ack {
+            if let ack, ackEpoch == nil || ackEpoch == epoch {
                 try db.run("DELETE FROM controls WHERE device = ? AND id <= ?", device.id, ack)
             }
             let scopes = Partition.scopes(for: device.evaluator, roster: roster)

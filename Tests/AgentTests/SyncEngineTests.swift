@@ -187,7 +187,7 @@ import TestSupport
         let granted = try bench.engine(store).sync()
         #expect(granted.controls == 1 && granted.pulled == 2)
         #expect(try store.db.scalarInt("SELECT count(*) FROM events WHERE scope = ?", scope) == 2)
-        #expect(transport.pullTargets.last?.hasSuffix("&ack=1") == true)
+        #expect(transport.pullTargets.last?.hasSuffix("&ack=1&epoch=epoch-1") == true)
         #expect(server.locked { server.controls.isEmpty })
 
         // revoke: what is pending for the scope is pushed first, then the scope is deleted locally.
@@ -202,7 +202,7 @@ import TestSupport
         #expect(try store.db.scalarInt("SELECT count(*) FROM events WHERE scope = ?", scope) == 0)
         #expect(try store.db.scalarInt("SELECT count(*) FROM state WHERE entity = ?", SyncFixtures.otherGrid) == 0)
         #expect(try store.db.scalarInt("SELECT count(*) FROM state WHERE entity = ?", SyncFixtures.grid) == 1)
-        #expect(transport.pullTargets.last?.hasSuffix("&ack=2") == true)
+        #expect(transport.pullTargets.last?.hasSuffix("&ack=2&epoch=epoch-1") == true)
         #expect(try store.recentNotices().contains { $0.message.contains("Accès retiré") })
         try Self.expectStateMatchesLog(store)
 

@@ -217,7 +217,9 @@ struct ServerFixture {
         #expect(granted.controls.contains { $0.type == "grant" && $0.scope == "grid/ndrc-e4-ccf/2026/02614001" })
         #expect(granted.events.contains { $0.event.id == written.id })   // history older than the cursor
         let lastControl = granted.controls.map(\.id).max()!
-        #expect(try f.store.pull(device: newcomer, after: granted.cursor, limit: 10_000, ack: lastControl).controls.isEmpty)
+        // An acknowledgement from another epoch (before a restore, control ids start again) deletes nothing.
+        #expect(!(try f.store.pull(device: newcomer, after: granted.cursor, limit: 10_000, ack: lastControl, ackEpoch: "0123456789abcdef").controls.isEmpty))
+        #expect(try f.store.pull(device: newcomer, after: granted.cursor, limit: 10_000, ack: lastControl, ackEpoch: f.store.epoch).controls.isEmpty)
         let revoked = try f.store.pull(device: teacher, after: 0, limit: 10_000, ack: nil)
         #expect(revoked.controls.contains { $0.type == "revoke" && $0.scope == "grid/ndrc-e4-ccf/2026/02614001" })
         // An offline edit by the teacher who left lands in quarantine.
