@@ -50,6 +50,15 @@ extension Simulation {
                 }
             }
             try scanLedger()
+            // Laptops push back roster events a restore took away, some older than a later import
+            // the restore lost too: the coordinator imports the current roster again once they have
+            // synced (docs/OPERATIONS.md, « Restauration »).
+            if try !roster.matches(server.admin { $0.roster }) {
+                try server.admin { _ = try $0.importRoster(roster.roster, by: SimRoster.coordinator) }
+                stats.add("roster imports")
+                note("liste réimportée après les synchronisations (le serveur en avait une autre)")
+                moved = true
+            }
             if !moved, try head == server.admin({ try $0.head() }) {
                 note("quiescence après \(round + 1) tour(s)")
                 return
