@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, builds, runs every Swift test (unit,
-# integration with the real binaries), the browser tests (headless Chromium), the 15-second fuzz smoke of each target and
+# integration with the real binaries), 200 seeds of the deterministic simulation, the browser tests (headless
+# Chromium), the 15-second fuzz smoke of each target and
 # the nginx/TLS deployment test; prints the time of each part.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,13 @@ grep -E "^✔ Suite .* passed after" "$log" | sed 's/^/   /'
 grep -E "^simulation:|^   simulation" "$log" | head -20
 took "swift tests" "$s"
 
+echo "== simulation (200 seeds × 500 steps, debug; scripts/simulate.sh runs any number)"; s=$(date +%s)
+simlog=.build/simulation-ci.log
+GRILLE_SIM_SEEDS=200 GRILLE_SIM_STEPS=500 GRILLE_SIM_JOBS=2 swift test --skip-build \
+  --filter 'SimulationTests.seededRunsLoseAndChangeNoAcknowledgedEvent' >"$simlog" 2>&1 || status=1
+grep -E "^Simulation déterministe|^  (network|crashes|roster|devices|workflow|outcome):|Aucune graine|graine\(s\) en échec|^  graine" "$simlog" | head -20 | sed 's/^/   /'
+took simulation "$s"
+
 if [ -f Tests/Browser/browser_test.py ]; then
   echo "== browser tests (headless Chromium: agent UI and dashboard)"; s=$(date +%s)
   /usr/bin/python3 Tests/Browser/browser_test.py .build/debug .build/screenshots >.build/browser-test.log 2>&1 || status=1
@@ -51,6 +59,11 @@ echo "== total: $(( $(date +%s) - t0 )) s (swift test log: $log)"
 total=$(grep -oE "Test run with [0-9]+ tests" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
 failed=$(grep -E "^✘ Test .* failed after" "$log" | grep -cv "^✘ Test run with" || true)
 grep -E "Test run with [0-9]+ tests" "$log" | tail -1
+# The seeded simulation counts as one test.
+if [ -f .build/simulation-ci.log ]; then
+  total=$(( total + 1 ))
+  grep -q "Aucune graine en échec" .build/simulation-ci.log || failed=$(( failed + 1 ))
+fi
 # The browser checks count beside the Swift tests.
 if [ -f .build/browser-test.log ]; then
   browser=$(grep -E "^[0-9]+ passed, [0-9]+ failed" .build/browser-test.log | tail -1)

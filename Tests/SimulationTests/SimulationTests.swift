@@ -7,9 +7,8 @@ import TestSupport
 
 /// Issue 7, point 1: the deterministic simulation (docs/RELIABILITY.md, « Deterministic simulation »).
 @Suite struct SimulationTests {
-    /// `scripts/simulate.sh` runs any number of seeds through the environment variables of
-    /// `SimulationPlan`. Not part of `swift test` without them: the seeded runs still find partition
-    /// violations after roster changes and restores (docs/RELIABILITY.md, « Known failures »).
+    /// Runs only when `GRILLE_SIM_SEEDS` (or `GRILLE_SIM_SEED`) says how many: `scripts/test.sh` runs
+    /// 200 seeds in its own timed step, `scripts/simulate.sh` any number (docs/RELIABILITY.md).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["GRILLE_SIM_SEEDS"] != nil || ProcessInfo.processInfo.environment["GRILLE_SIM_SEED"] != nil))
     func seededRunsLoseAndChangeNoAcknowledgedEvent() {
         let plan = SimulationPlan.fromEnvironment(seeds: 1_000, steps: 500)
