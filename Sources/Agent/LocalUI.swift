@@ -204,8 +204,7 @@ final class LocalUI: Sendable {
     func checkOrigin(_ request: HTTPRequest) throws {
         let port = self.port
         let site = request.header("Sec-Fetch-Site")?.lowercased()
-        // A form posted under `Referrer-Policy: no-referrer` carries `Origin: null`: `Sec-Fetch-Site` decides.
-        if let origin = request.header("Origin")?.lowercased(), !(origin == "null" && site == "same-origin"),
+        if let origin = request.header("Origin")?.lowercased(), !request.isNullOriginFromSameOrigin,
            origin != "http://127.0.0.1:\(port)" && origin != "http://localhost:\(port)" {
             throw LocalUIError.forbidden("bad_origin", "Écriture refusée : la demande vient d'une autre page que l'interface de Grille.")
         }

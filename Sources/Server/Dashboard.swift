@@ -126,10 +126,7 @@ enum Dashboard {
     /// from `Host`); requests without `Origin` rely on the CSRF token and `SameSite=Strict` alone.
     static func sameOrigin(_ request: HTTPRequest) -> Bool {
         guard let origin = request.header("Origin") else { return true }
-        // Under `Referrer-Policy: no-referrer` a browser posts a form with `Origin: null`; it then says
-        // where the request comes from in `Sec-Fetch-Site` (a sandboxed or foreign page never gets
-        // `same-origin` there).
-        if origin == "null" { return request.header("Sec-Fetch-Site")?.lowercased() == "same-origin" }
+        if origin == "null" { return request.isNullOriginFromSameOrigin }
         guard let host = request.header("Host"), let url = URL(string: origin), let originHost = url.host else { return false }
         let originAuthority = originHost + (url.port.map { ":\($0)" } ?? "")
         return originAuthority.lowercased() == host.lowercased()

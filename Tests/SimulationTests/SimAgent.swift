@@ -81,10 +81,11 @@ final class SimAgent {
 
     /// Runs one `grille-agent` command in process on this folder.
     func cli(_ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
-        let output = SimOutput()
-        let status = AgentCLI.run(["--data", directory] + arguments, clock: clock, environment: [:], sink: output.sink,
+        let lines = CapturedLines()
+        let status = AgentCLI.run(["--data", directory] + arguments, clock: clock, environment: [:], sink: lines.sink,
                                   services: services)
-        return (status, output.stdout, output.stderr)
+        let output = lines.output
+        return (status, output.out.joined(separator: "\n"), output.err.joined(separator: "\n"))
     }
 
     /// `grille-agent enroll --server URL --code CODE`.
@@ -111,20 +112,4 @@ final class SimAgent {
     func heldForRepush() throws -> Set<String> {
         Set(try openStore().db.query("SELECT id FROM events WHERE sync_state IN ('accepted', 'remote')").map { $0.string(0) })
     }
-}
-
-/// Captures what an in-process CLI run prints.
-final class SimOutput: @unchecked Sendable {
-    // @unchecked: the buffers are only touched under `lock`.
-    private let lock = NSLock()
-    private var outLines: [String] = []
-    private var errLines: [String] = []
-
-    var sink: AgentCLI.OutputSink {
-        AgentCLI.OutputSink(out: { [self] text in lock.lock(); outLines.append(text); lock.unlock() },
-                            err: { [self] text in lock.lock(); errLines.append(text); lock.unlock() })
-    }
-
-    var stdout: String { lock.lock(); defer { lock.unlock() }; return outLines.joined(separator: "\n") }
-    var stderr: String { lock.lock(); defer { lock.unlock() }; return errLines.joined(separator: "\n") }
 }

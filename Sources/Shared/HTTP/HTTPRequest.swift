@@ -39,6 +39,13 @@ public struct HTTPRequest: Sendable {
         self.remoteAddress = remoteAddress
     }
 
+    /// True when the browser says the request comes from a page of this origin although `Origin` is
+    /// `null`: under `Referrer-Policy: no-referrer` a form post carries `Origin: null`, and `Sec-Fetch-Site`
+    /// then tells where it comes from (a sandboxed or foreign page never gets `same-origin` there).
+    public var isNullOriginFromSameOrigin: Bool {
+        header("Origin") == "null" && header("Sec-Fetch-Site")?.lowercased() == "same-origin"
+    }
+
     /// The value of the first field named `name`, compared case-insensitively (field names are, RFC 9110 §5.1).
     public func header(_ name: String) -> String? {
         headers.first { HTTPField.namesEqual($0.name, name) }?.value
