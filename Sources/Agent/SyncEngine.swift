@@ -29,7 +29,7 @@ final class SyncEngine {
     }
 
     struct Configuration: Sendable {
-        /// At most this many events per push (the server takes 5,000).
+        /// At most this many events per push (the server takes 10,000).
         var pushBatchEvents = 1_000
         /// At most this many bytes of request body per push (the server takes 8 MiB).
         var pushBatchBytes = SyncProtocol.maxPushBytes - 256 * 1024

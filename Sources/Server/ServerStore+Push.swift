@@ -19,7 +19,8 @@ extension ServerStore {
             return false
         }
         func ingest() throws {
-            var touched = Set<FieldKey>()
+            var applied: [Event] = []
+            var sessions: [String: SessionLookup] = [:]
             for item in request.items {
                 switch item {
                 case .malformed(let index, let id, let reason):
@@ -29,12 +30,12 @@ extension ServerStore {
                 case .event(let event):
                     let offset = event.hlc.wall - now
                     maxOffset = max(maxOffset ?? offset, offset)
-                    switch try admit(event, receipt: request.receipts[event.id], device: device, now: now) {
+                    switch try admit(event, receipt: request.receipts[event.id], device: device, now: now, sessions: &sessions) {
                     case .duplicate(let ack):
                         duplicates.append(ack)
                     case .accept(let scope):
                         accepted.append(try insert(event, scope: scope, from: source ?? device.id))
-                        touched.insert(event.key)
+                        applied.append(event)
                     case .reject(let rejection):
                         if rejection.quarantined {
                             try db.run("""
@@ -48,7 +49,7 @@ extension ServerStore {
                     }
                 }
             }
-            try Materializer.refresh(touched, in: db)
+            try Materializer.apply(applied, in: db)
             try touch(device, offset: maxOffset)
         }
         try db.write {
@@ -63,8 +64,16 @@ extension ServerStore {
         case reject(PushRejection)
     }
 
+    /// What the validation reads about a session; it cannot change during one push (only the server and
+    /// its coordinators write it), so a push looks it up once per session.
+    struct SessionLookup {
+        let purged: Bool
+        let state: SessionState
+    }
+
     /// The validation of DESIGN.md, "Validation on the server", for one event.
-    func admit(_ event: Event, receipt: String?, device: Device, now: Int64) throws -> Admission {
+    func admit(_ event: Event, receipt: String?, device: Device, now: Int64,
+               sessions: inout [String: SessionLookup]) throws -> Admission {
         func reject(_ code: String, _ message: String, offset: Int64? = nil, quarantined: Bool = false) -> Admission {
             .reject(PushRejection(id: event.id, code: code, message: message, offsetMilliseconds: offset, quarantined: quarantined))
         }
@@ -80,10 +89,17 @@ extension ServerStore {
             return reject("bad_entity", "Entité inconnue « \(event.entity) ».")
         }
         if let session = Partition.session(of: event.entity) {
-            if try isPurged(session) {
+            let lookup: SessionLookup
+            if let known = sessions[session] {
+                lookup = known
+            } else {
+                lookup = SessionLookup(purged: try isPurged(session), state: try GridLoader.sessionState(session, in: db))
+                sessions[session] = lookup
+            }
+            if lookup.purged {
                 return reject("session_purged", "Session \(session) purgée : cette saisie n'est pas conservée.")
             }
-            if !vouched, try GridLoader.sessionState(session, in: db) != .open {
+            if !vouched, lookup.state != .open {
                 return reject("session_deliberated", "Session \(session) délibérée : saisie modifiée après délibération, mise en quarantaine pour le coordonnateur.",
                               quarantined: true)
             }

@@ -13,6 +13,7 @@ final class ServerStore {
     let db: Database
     let path: String
     let receiptKey: [UInt8]
+    let receiptSigner: Receipt.Signer
     let clock: any WallClock
     let catalog: TemplateCatalog
     var maxSkewMilliseconds = SyncProtocol.defaultMaxSkewMilliseconds
@@ -74,6 +75,7 @@ final class ServerStore {
             throw ServerError.user("Clé des reçus « \(ServerStore.keyPath(for: path)) » absente ou illisible : elle est créée par « grille-server init » et doit être sauvegardée avec la base.")
         }
         self.receiptKey = key
+        self.receiptSigner = Receipt.Signer(key: key)
         var options = Database.Options()
         options.synchronous = .full
         do {
@@ -124,11 +126,12 @@ final class ServerStore {
     /// state of the touched keys inside the same transaction.
     @discardableResult
     func insert(_ event: Event, scope: String, from source: String) throws -> PushAck {
-        let receipt = Receipt.make(for: event, key: receiptKey)
+        let body = event.json.canonicalString
+        let receipt = receiptSigner.receipt(id: event.id, canonicalBytes: body.utf8)
         try db.run("""
             INSERT INTO events (id, entity, field, body, scope, author, device, wall, counter, receipt, received_at, received_from)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, event.id, event.entity, event.field, event.json.canonicalString, scope, event.author, event.device,
+            """, event.id, event.entity, event.field, body, scope, event.author, event.device,
             event.hlc.wall, event.hlc.counter, receipt, clock.nowMilliseconds(), source)
         return PushAck(id: event.id, seq: db.lastInsertRowID, receipt: receipt)
     }

@@ -16,7 +16,7 @@ public struct GridID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses an entity name; nil when it is not a well-formed grid id.
     public init?(entity: String) {
-        let parts = entity.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = GridID.slashParts(entity)
         guard parts.count == 5, parts[0] == "grid", parts[1...].allSatisfy(GridID.isSafeComponent) else {
             return nil
         }
@@ -33,6 +33,17 @@ public struct GridID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static func < (lhs: Self, rhs: Self) -> Bool {
         lhs.entity.utf8.lexicographicallyPrecedes(rhs.entity.utf8)
+    }
+
+    /// `text` cut at each `/`, empty parts kept. An ASCII text (every valid id) is cut on its bytes, which
+    /// is much faster than cutting on characters and gives the same parts; any other text is cut on
+    /// characters as before.
+    public static func slashParts(_ text: String) -> [String] {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else {
+            return text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        }
+        return utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { String(Substring($0)) }
     }
 
     /// Letters, digits, `-`, `_` and `.`, 1 to 64 bytes: what roster ids and situations may contain.

@@ -36,6 +36,65 @@ public enum Materializer {
         }
     }
 
+    /// Brings `state` up to date after `events` were inserted as applied rows, reading only the stored
+    /// heads of each touched field instead of its whole history. The result is the state `refresh` would
+    /// compute (`MaterializerTests` checks both on random histories): the heads of a field after new events
+    /// arrive are among its previous heads and the new events, minus every event some other event lists in
+    /// its `prev`. A new event that an older stored event already lists (it arrived after its successor) is
+    /// found by looking for its id in the stored bodies of the field. When the cheap path cannot decide
+    /// (no head left, the stored heads were a cycle's fallback, one id with two bodies) the field is
+    /// recomputed from all of its events. Call inside the write transaction that inserted the events.
+    public static func apply(_ events: [Event], in db: Database) throws {
+        var byKey: [FieldKey: [Event]] = [:]
+        for event in events { byKey[event.key, default: []].append(event) }
+        var slow: [FieldKey] = []
+        for (key, added) in byKey {
+            if let state = try incrementalState(of: key, adding: added, in: db) {
+                try write(state, in: db)
+            } else {
+                slow.append(key)
+            }
+        }
+        try refresh(slow, in: db)
+    }
+
+    /// The state of `key` once `added` (already stored) joins its stored heads, or nil when only a full
+    /// recomputation can tell.
+    static func incrementalState(of key: FieldKey, adding added: [Event], in db: Database) throws -> FieldState? {
+        var heads: [Event] = []
+        if let stored = try db.scalarString("SELECT heads FROM state WHERE entity = ? AND field = ?", key.entity, key.field) {
+            for id in try JSONValue.parse(Array(stored.utf8)).arrayValue?.compactMap(\.stringValue) ?? [] {
+                guard let body = try db.scalarString("SELECT body FROM events WHERE id = ? AND applied = 1", id) else { return nil }
+                heads.append(try Event(bytes: Array(body.utf8)))
+            }
+            // Heads that list one another come from the cycle fallback of `Merge.fieldState`.
+            let listed = Set(heads.flatMap(\.prev))
+            if heads.contains(where: { listed.contains($0.id) }) { return nil }
+        }
+        var candidates: [String: Event] = [:]
+        for event in heads + added {
+            if let seen = candidates[event.id] {
+                if seen != event { return nil }
+            } else {
+                candidates[event.id] = event
+            }
+        }
+        var referenced = Set<String>()
+        for event in added { referenced.formUnion(event.prev) }
+        for event in added where !referenced.contains(event.id) {
+            // An older stored event of the field may already list this one in its prev.
+            if try db.scalarInt("""
+                SELECT 1 FROM events WHERE entity = ? AND field = ? AND applied = 1 AND id <> ? AND instr(body, ?) > 0 LIMIT 1
+                """, key.entity, key.field, event.id, "\"" + event.id + "\"") != nil {
+                return nil
+            }
+        }
+        var remaining = candidates.values.filter { !referenced.contains($0.id) }
+        guard !remaining.isEmpty else { return nil }
+        remaining.sort { Event.lwwPrecedes($1, $0) }
+        return FieldState(key: key, winner: remaining[0], heads: remaining)
+    }
+
     /// Recomputes the whole `state` table from the log alone.
     public static func rebuild(in db: Database) throws {
         try db.write {

@@ -14,7 +14,7 @@ public enum Partition {
 
     /// The scope of an entity; nil when the entity name is not one Grille knows.
     public static func scope(of entity: String) -> String? {
-        let parts = entity.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = GridID.slashParts(entity)
         guard parts.count >= 2, parts.dropFirst().allSatisfy(GridID.isSafeComponent) else { return nil }
         switch (parts[0], parts.count) {
         case ("grid", 5): return "grid/\(parts[1])/\(parts[2])/\(parts[3])"
@@ -57,10 +57,10 @@ public enum Partition {
 
     /// The session year of a grid or conformity entity.
     public static func session(of entity: String) -> String? {
-        let parts = entity.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = GridID.slashParts(entity)
         switch (parts.first, parts.count) {
-        case ("grid", 5): return String(parts[2])
-        case ("conformity", 4): return String(parts[1])
+        case ("grid", 5): return parts[2]
+        case ("conformity", 4): return parts[1]
         default: return nil
         }
     }
@@ -68,7 +68,7 @@ public enum Partition {
     /// The commission that evaluates a grid or conformity entity.
     public static func commission(of entity: String, roster: Roster) -> Roster.Commission? {
         guard let scope = scope(of: entity), scope.hasPrefix("grid/") else { return nil }
-        let parts = scope.split(separator: "/").map(String.init)
+        let parts = GridID.slashParts(scope)
         return roster.commission(forCandidate: parts[3], template: parts[1], session: parts[2])
     }
 
@@ -76,7 +76,7 @@ public enum Partition {
     /// the candidate is registered for that template and session.
     public static func writers(of entity: String, roster: Roster) -> [String]? {
         guard let scope = scope(of: entity), scope.hasPrefix("grid/") else { return nil }
-        let parts = scope.split(separator: "/").map(String.init)
+        let parts = GridID.slashParts(scope)
         return roster.commission(forCandidate: parts[3], template: parts[1], session: parts[2])?.members
     }
 }

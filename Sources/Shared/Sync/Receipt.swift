@@ -13,6 +13,26 @@ public enum Receipt {
     }
 
     static func message(for event: Event) -> [UInt8] {
-        Array("grille-receipt-v1\n\(event.id)\n\(Hex.encode(SHA256.hash(event.canonicalBytes)))\n".utf8)
+        message(id: event.id, canonicalBytes: event.canonicalBytes)
+    }
+
+    static func message(id: String, canonicalBytes: some Sequence<UInt8>) -> [UInt8] {
+        Array("grille-receipt-v1\n\(id)\n\(Hex.encode(SHA256.hash(canonicalBytes)))\n".utf8)
+    }
+
+    /// Makes receipts under one key with the key's HMAC pads absorbed once (the push path signs every
+    /// accepted event), from canonical bytes the caller already holds. Same receipts as `make`.
+    public struct Signer: Sendable {
+        private let keyed: HMACSHA256.KeyedState
+
+        public init(key: [UInt8]) {
+            keyed = HMACSHA256.KeyedState(key: key)
+        }
+
+        public func receipt(id: String, canonicalBytes: some Sequence<UInt8>) -> String {
+            var inner = keyed.inner
+            inner.update(Receipt.message(id: id, canonicalBytes: canonicalBytes))
+            return Hex.encode(keyed.finish(inner))
+        }
     }
 }

@@ -1,7 +1,7 @@
 /// Constants of the sync protocol (docs/PROTOCOL.md).
 public enum SyncProtocol {
     public static let version: Int64 = 1
-    public static let maxPushEvents = 5_000
+    public static let maxPushEvents = 10_000
     public static let maxPushBytes = 8 * 1024 * 1024
     public static let defaultPullLimit = 1_000
     public static let maxPullLimit = 10_000
