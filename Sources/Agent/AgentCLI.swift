@@ -41,9 +41,11 @@ struct AgentCLI {
                     environment: [String: String] = ProcessInfo.processInfo.environment,
                     sink: OutputSink = .console, services: Services = .production) -> Int32 {
         let warn = sink.err
+        var dataFile: String?
         do {
             let arguments = try CommandLineArguments(argv, valued: valued, flags: flagNames)
             let cli = AgentCLI(arguments: arguments, clock: clock, environment: environment, sink: sink, services: services)
+            dataFile = cli.dataDirectory + "/" + LocalStore.fileName
             try cli.dispatch()
             return ExitStatus.ok.rawValue
         } catch let error as UsageError {
@@ -56,7 +58,7 @@ struct AgentCLI {
             warn(error.message)
             return ExitStatus.user.rawValue
         } catch let error as DatabaseError {
-            let mapped = LocalStore.describe(error, path: "la base locale")
+            let mapped = LocalStore.describe(error, path: "la base locale", file: dataFile)
             warn(mapped.message)
             return mapped.status.rawValue
         } catch {

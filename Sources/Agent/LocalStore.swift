@@ -41,7 +41,7 @@ final class LocalStore {
             }
             try LocalStore.backfillScopes(db)
         } catch let error as DatabaseError {
-            throw LocalStore.describe(error, path: path)
+            throw LocalStore.describe(error, path: path, file: path)
         } catch let error as SchemaError {
             throw AgentError.user(error.description)
         }
@@ -72,9 +72,13 @@ final class LocalStore {
     }
 
     /// Turns a SQLite failure into a French message that says what to do.
-    static func describe(_ error: DatabaseError, path: String) -> AgentError {
+    /// `file` is the database's path when known, for the full-disk diagnosis (`DiskSpace`).
+    static func describe(_ error: DatabaseError, path: String, file: String? = nil) -> AgentError {
         if error.isCorrupt {
             return .user("Le fichier de données « \(path) » est endommagé ou n'est pas une base Grille. Il n'a pas été modifié ; restaurez une copie de sauvegarde ou indiquez un autre dossier (--data).")
+        }
+        if error.isDiskFull || (error.isIOError && DiskSpace.isFull(nextTo: file ?? path)) {
+            return .user("Disque plein : rien n'a été enregistré dans « \(path) » (la saisie demandée n'a pas été enregistrée). Les saisies déjà enregistrées sont intactes ; libérez de la place sur cet ordinateur, puis recommencez.")
         }
         if error.isReadOnlyOrDiskFull {
             return .user("Impossible d'écrire dans « \(path) » (disque plein ou droits insuffisants). Rien n'a été enregistré.")

@@ -4,4 +4,8 @@ import Glibc
 import Darwin
 #endif
 
+// A file size limit (RLIMIT_FSIZE) must make a write fail (EFBIG, which SQLite reports as a full disk)
+// rather than kill the process in the middle of a transaction.
+signal(SIGXFSZ, SIG_IGN)
+
 exit(AgentCLI.run(Array(CommandLine.arguments.dropFirst())))

@@ -12,10 +12,18 @@ final class ServerCore: @unchecked Sendable {
         self.store = store
     }
 
+    /// Runs `body` on the store's queue. A storage failure (disk full, failed write or fsync) becomes the
+    /// client's 507 or 503 answer saying nothing was recorded; the SQLite error itself goes to the log.
     func run<T>(_ body: (ServerStore) throws -> T) throws -> T {
         try queue.sync {
-            try store.refreshIfChangedElsewhere()
-            return try body(store)
+            do {
+                try store.refreshIfChangedElsewhere()
+                return try body(store)
+            } catch let error as DatabaseError {
+                guard let answer = ServerStore.describeForClient(error, path: store.path) else { throw error }
+                Console.error("storage failure: \(error)")
+                throw answer
+            }
         }
     }
 }

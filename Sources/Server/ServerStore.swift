@@ -59,7 +59,8 @@ final class ServerStore {
         return store
     }
 
-    init(path: String, clock: any WallClock = SystemWallClock(), creating: Bool = false) throws {
+    /// `vfs` names a registered SQLite VFS; only tests pass one (to inject I/O faults).
+    init(path: String, clock: any WallClock = SystemWallClock(), creating: Bool = false, vfs: String? = nil) throws {
         if !creating && !FileManager.default.fileExists(atPath: path) {
             throw ServerError.user("Base « \(path) » introuvable : créez-la avec « grille-server init --db \(path) --academy NOM ».")
         }
@@ -78,6 +79,7 @@ final class ServerStore {
         self.receiptSigner = Receipt.Signer(key: key)
         var options = Database.Options()
         options.synchronous = .full
+        options.vfs = vfs
         do {
             db = try Database(path: path, options: options)
             try db.migrate(application: ServerStore.application, migrations: ServerStore.migrations)
@@ -96,10 +98,27 @@ final class ServerStore {
         if error.isCorrupt {
             return ServerError(500, "corrupt", "La base « \(path) » est endommagée ou n'est pas une base Grille ; restaurez une sauvegarde.")
         }
+        if error.isDiskFull || (error.isIOError && DiskSpace.isFull(nextTo: path)) {
+            return ServerError(507, "storage_full", "Disque plein : rien n'a été enregistré dans « \(path) ». Libérez de la place, puis recommencez ; les données déjà enregistrées sont intactes.")
+        }
         if error.isReadOnlyOrDiskFull {
             return ServerError(503, "storage", "Écriture impossible dans « \(path) » (disque plein ou droits) : rien n'a été enregistré.")
         }
         return ServerError(500, "internal", "Erreur de la base de données : \(error)")
+    }
+
+    /// The answer to an HTTP client when the database failed under a request: storage failures say what
+    /// happened without the server's paths (disk full: 507; any other I/O failure, such as an fsync that
+    /// failed: 503), and that nothing of the request was recorded. `path` is the database's, for the
+    /// full-disk diagnosis. `nil` for other errors.
+    static func describeForClient(_ error: DatabaseError, path: String) -> ServerError? {
+        if error.isDiskFull || (error.isIOError && DiskSpace.isFull(nextTo: path)) {
+            return ServerError(507, "storage_full", "Le disque du serveur est plein : rien de cette demande n'a été enregistré. Vos saisies restent sur votre ordinateur ; réessayez plus tard.")
+        }
+        if error.isIOError {
+            return ServerError(503, "storage", "Le serveur n'a pas pu écrire sur son disque : rien de cette demande n'a été enregistré. Vos saisies restent sur votre ordinateur ; réessayez plus tard.")
+        }
+        return nil
     }
 
     // MARK: - Meta

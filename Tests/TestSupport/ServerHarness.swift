@@ -52,6 +52,9 @@ public final class ServerHarness: @unchecked Sendable {
         throw TransportFailure("grille-server did not start: \(result.stderr)")
     }
 
+    /// The running `serve` process's id, `nil` when stopped.
+    public var pid: Int32? { process?.pid }
+
     /// SIGKILL: no cleanup at all.
     public func kill() {
         process?.signal(SIGKILL)

@@ -18,6 +18,9 @@ public final class Database {
         /// loss), `FULL` on the server, which acknowledges writes to other machines.
         public var synchronous: Synchronous = .normal
         public var readOnly = false
+        /// The name of a registered SQLite VFS, `nil` for the default one. Only tests set it (a VFS that
+        /// injects I/O faults, Tests/TestSupport/FaultyVFS.swift).
+        public var vfs: String?
         public init() {}
     }
 
@@ -30,7 +33,7 @@ public final class Database {
         var db: OpaquePointer?
         let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, options.vfs)
         guard rc == SQLITE_OK, let db else {
             let error = DatabaseError.make(db, code: rc, sql: nil)
             sqlite3_close_v2(db)
@@ -72,7 +75,7 @@ public final class Database {
         if rc != SQLITE_OK {
             let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_free(errorMessage)
-            throw DatabaseError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+            throw DatabaseError(code: sqlite3_extended_errcode(handle), message: message, sql: sql, systemErrno: sqlite3_system_errno(handle))
         }
     }
 
