@@ -244,12 +244,13 @@ extension LocalStore {
                 }
             }
             var touched = Set<FieldKey>()
+            var added: [Event] = []
             for pulled in events {
                 let event = pulled.event
                 if Self.isRosterScope(Partition.scope(of: event.entity) ?? "") { outcome.rosterChanged = true }
                 guard let row = try db.queryOne("SELECT body, origin, sync_state, applied FROM events WHERE id = ?", event.id) else {
                     try insert(event, origin: "remote", syncState: "remote", serverSeq: pulled.seq, receipt: pulled.receipt)
-                    touched.insert(event.key)
+                    added.append(event)
                     outcome.inserted += 1
                     continue
                 }
@@ -271,6 +272,8 @@ extension LocalStore {
                     try db.run("UPDATE events SET server_seq = ?, receipt = ? WHERE id = ?", pulled.seq, pulled.receipt, event.id)
                 }
             }
+            // New events join their fields' stored heads; fields whose own events changed are recomputed.
+            try Materializer.apply(added, in: db)
             try Materializer.refresh(touched, in: db)
             try setInTransaction(SyncKey.cursor, String(cursor))
             try setInTransaction(SyncKey.controlAck, String(controlAck))

@@ -117,10 +117,17 @@ extension ServerStore {
         }
     }
 
+    /// Records that `device` was seen now (and its clock offset, from a push). A pull seen less than
+    /// `lastSeenResolutionMilliseconds` after the recorded visit writes nothing, so a pull that changes
+    /// nothing else costs no disk write or fsync.
     func touch(_ device: Device, offset: Int64?) throws {
+        let now = clock.nowMilliseconds()
+        if offset == nil, let seen = device.lastSeen, now >= seen, now - seen < Self.lastSeenResolutionMilliseconds { return }
         try db.run("UPDATE devices SET last_seen = ?, clock_offset_ms = coalesce(?, clock_offset_ms) WHERE id = ?",
-                   clock.nowMilliseconds(), offset, device.id)
+                   now, offset, device.id)
     }
+
+    static let lastSeenResolutionMilliseconds: Int64 = 30_000
 }
 
 extension Device {

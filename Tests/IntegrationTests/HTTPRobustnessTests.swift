@@ -42,7 +42,7 @@ import TestSupport
 
         let event = Event(id: "e-1", entity: "grid/ndrc-e4-ccf/2026/02614001/final", field: "note", value: 29,
                           hlc: HybridLogicalClock(wall: 1, counter: 0, device: "dev-robust"), author: "ev-0101", prev: [])
-        let tenThousand = JSONValue.object(["events": .array(Array(repeating: event.json, count: 10_000))]).canonicalString
+        let tooMany = JSONValue.object(["events": .array(Array(repeating: event.json, count: SyncProtocol.maxPushEvents + 1))]).canonicalString
         var invalidUTF8 = Array(Self.post("/v1/sync/push", "{\"events\":[\"\u{1}\"]}", token: token).utf8)
         invalidUTF8[invalidUTF8.count - 4] = 0xFF
         let hugeHeader = "GET /v1/health HTTP/1.1\r\nHost: t\r\nX-Big: \(String(repeating: "a", count: 70_000))\r\n\r\n"
@@ -69,7 +69,7 @@ import TestSupport
             ("wrong types", Array(Self.post("/v1/sync/push", "{\"events\": \"many\"}", token: token).utf8), 400, "bad_request"),
             ("unknown fields", Array(Self.post("/v1/sync/push", "{\"events\": [], \"extra\": 1}", token: token).utf8), 400, "bad_request"),
             ("invalid UTF-8", invalidUTF8, 400, "bad_json"),
-            ("10,000 events in one batch", Array(Self.post("/v1/sync/push", tenThousand, token: token).utf8), 413, "too_many_events"),
+            ("10,001 events in one batch", Array(Self.post("/v1/sync/push", tooMany, token: token).utf8), 413, "too_many_events"),
             ("push without a token", Array(Self.post("/v1/sync/push", "{\"events\": []}").utf8), 401, "unauthorized"),
             ("push with a wrong token", Array(Self.post("/v1/sync/push", "{\"events\": []}", token: String(repeating: "f", count: 64)).utf8), 401, "unauthorized"),
             ("pull after=-1", Array("GET /v1/sync/pull?after=-1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8), 400, "bad_request"),
