@@ -43,7 +43,7 @@ extension ServerStore {
         let hash = Hex.encode(SHA256.hash(bytes))
         let now = clock.nowMilliseconds()
         return try db.write {
-            guard let row = try db.queryOne("SELECT evaluator, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?", hash) else {
+            guard let row = try db.queryOne("SELECT evaluator, expires_at, used_at, created_at FROM enrollment_codes WHERE code_hash = ?", hash) else {
                 throw ServerError(401, "invalid_code", "Code d'inscription inconnu : vérifiez sa saisie ou demandez-en un nouveau.")
             }
             let evaluator = row.string(0)
@@ -56,9 +56,14 @@ extension ServerStore {
             if let expected = request.evaluator, expected != evaluator {
                 throw ServerError(409, "evaluator_mismatch", "Ce code a été créé pour « \(evaluator) », mais cet ordinateur saisit pour « \(expected) » : code non utilisé.")
             }
-            if let existing = try db.queryOne("SELECT evaluator, revoked_at FROM devices WHERE id = ?", request.device) {
+            if let existing = try db.queryOne("SELECT evaluator, revoked_at, enrolled_at FROM devices WHERE id = ?", request.device) {
                 guard existing.string(0) == evaluator, existing[1].isNull else {
                     throw ServerError(409, "device_exists", "Cet appareil est déjà inscrit pour un autre évaluateur ou a été révoqué : réinitialisez-le (--reset).")
+                }
+                // A new code re-enrolls a device whose answer was lost. A code older than the device's current
+                // enrollment is a stale request arriving late: it must not replace the token the laptop holds.
+                guard row.int64(3) >= existing.int64(2) else {
+                    throw ServerError(409, "device_exists", "Cet appareil est déjà inscrit avec un code plus récent : ce code n'a pas été utilisé.")
                 }
             }
             let token = SecureRandom.hex(32)

@@ -63,6 +63,29 @@ struct ServerFixture {
         #expect(throws: ServerError.self) { try f.store.createEnrollmentCode(for: "ev-9999", ttlMilliseconds: 1, by: "ev-0112") }
     }
 
+    /// Found by the simulation: a laptop's enrollment request held by the network arrives after the laptop,
+    /// having timed out, enrolled with a newer code. The late request must not replace the token the
+    /// laptop now holds; a newer code (the answer of the first enrollment was lost) still re-enrolls.
+    @Test func aLateEnrollmentWithAnOlderCodeDoesNotReplaceTheDevicesToken() throws {
+        let f = try ServerFixture()
+        defer { f.tmp.remove() }
+        let (held, _) = try f.store.createEnrollmentCode(for: "ev-0101", ttlMilliseconds: 600_000, by: "ev-0112")
+        f.clock.advance(1_000)
+        let (fresh, _) = try f.store.createEnrollmentCode(for: "ev-0101", ttlMilliseconds: 600_000, by: "ev-0112")
+        f.clock.advance(1_000)
+        let kept = try f.store.enroll(EnrollRequest(code: fresh, device: "dev-late"))
+        f.clock.advance(1_000)
+        do { _ = try f.store.enroll(EnrollRequest(code: held, device: "dev-late")); Issue.record("stale code accepted") } catch let e as ServerError {
+            #expect(e.status == 409 && e.code == "device_exists")
+        }
+        #expect(try f.store.authenticate(token: kept.token).id == "dev-late")
+        // The answer of `kept` lost: a code made after that enrollment gives the laptop a new token.
+        let (newer, _) = try f.store.createEnrollmentCode(for: "ev-0101", ttlMilliseconds: 600_000, by: "ev-0112")
+        let again = try f.store.enroll(EnrollRequest(code: newer, device: "dev-late"))
+        #expect(try f.store.authenticate(token: again.token).id == "dev-late")
+        #expect(throws: ServerError.self) { try f.store.authenticate(token: kept.token) }
+    }
+
     @Test func aRevokedDeviceIsToldSoAndAnUnknownTokenIsPlainUnauthorized() throws {
         let f = try ServerFixture()
         defer { f.tmp.remove() }
