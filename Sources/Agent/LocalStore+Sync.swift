@@ -200,7 +200,7 @@ extension LocalStore {
                 let event = Event(id: old.id, entity: old.entity, field: old.field, value: old.value, hlc: try tick(),
                                   author: old.author, prev: old.prev)
                 try db.run("UPDATE events SET body = ?, wall = ?, counter = ?, device = ? WHERE id = ?",
-                           event.json.canonicalString, event.hlc.wall, event.hlc.counter, event.device, event.id)
+                           event.canonicalString, event.hlc.wall, event.hlc.counter, event.device, event.id)
                 touched.insert(event.key)
             }
             try Materializer.refresh(touched, in: db)
@@ -254,7 +254,7 @@ extension LocalStore {
                     outcome.inserted += 1
                     continue
                 }
-                let body = event.json.canonicalString
+                let body = event.canonicalString
                 if row.string(1) == "local" {
                     // The server holds this event: it is accepted, in the server's version (a re-stamped copy
                     // whose first version was accepted without the answer reaching us gives way to it).

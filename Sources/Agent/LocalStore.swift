@@ -180,7 +180,7 @@ final class LocalStore {
             INSERT INTO events (id, entity, field, body, wall, counter, device, author, applied, origin, sync_state,
                                 server_seq, receipt, recorded_at, scope)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
-            """, event.id, event.entity, event.field, event.json.canonicalString, event.hlc.wall, event.hlc.counter,
+            """, event.id, event.entity, event.field, event.canonicalString, event.hlc.wall, event.hlc.counter,
             event.device, event.author, origin, syncState, serverSeq, receipt, clock.nowMilliseconds(),
             Partition.scope(of: event.entity) ?? "")
         try advanceClock(to: event.hlc)

@@ -41,7 +41,7 @@ extension ServerStore {
                             try db.run("""
                                 INSERT INTO quarantine (id, body, device, author, entity, code, reason, received_at)
                                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
-                                """, event.id, event.json.canonicalString, device.id, event.author, event.entity,
+                                """, event.id, event.canonicalString, device.id, event.author, event.entity,
                                 rejection.code, rejection.message, now)
                         }
                         try logRejection(rejection, device: device, entity: rejection.code == "session_purged" ? nil : event.entity)
@@ -78,17 +78,19 @@ extension ServerStore {
             .reject(PushRejection(id: event.id, code: code, message: message, offsetMilliseconds: offset, quarantined: quarantined))
         }
         if let row = try db.queryOne("SELECT body, seq, receipt FROM events WHERE id = ?", event.id) {
-            if row.string(0) == event.json.canonicalString {
+            if row.string(0) == event.canonicalString {
                 return .duplicate(PushAck(id: event.id, seq: row.int64(1), receipt: row.string(2)))
             }
             return reject("id_conflict", "Une autre saisie porte déjà cet identifiant : refusée.")
         }
         // A valid receipt proves the server accepted this exact event before (re-push after a restore).
         let vouched = receipt.map { Receipt.isValid($0, for: event, key: receiptKey) } ?? false
-        guard let scope = Partition.scope(of: event.entity) else {
+        // The entity name is cut once: a grid's scope, session and commission come from its id.
+        let gridID = GridID(entity: event.entity)
+        guard let scope = gridID.map({ "grid/\($0.template)/\($0.session)/\($0.candidate)" }) ?? Partition.scope(of: event.entity) else {
             return reject("bad_entity", "Entité inconnue « \(event.entity) ».")
         }
-        if let session = Partition.session(of: event.entity) {
+        if let session = gridID?.session ?? Partition.session(of: event.entity) {
             let lookup: SessionLookup
             if let known = sessions[session] {
                 lookup = known
@@ -116,7 +118,7 @@ extension ServerStore {
         if Partition.isServerOnly(event.entity) {
             return reject("server_only", "Seul le serveur écrit la liste (« \(event.entity) »).")
         }
-        if let grid = GridID(entity: event.entity) {
+        if let grid = gridID {
             guard let template = catalog[grid.template] else {
                 return reject("unknown_template", "Modèle de grille inconnu « \(grid.template) ».")
             }
@@ -130,13 +132,14 @@ extension ServerStore {
                 return reject(error.code, error.message)
             }
         }
-        let members = Partition.writers(of: event.entity, roster: roster) ?? []
+        let members = gridID.map { roster.commission(forCandidate: $0.candidate, template: $0.template, session: $0.session)?.members ?? [] }
+            ?? Partition.writers(of: event.entity, roster: roster) ?? []
         let mayWrite = members.contains(event.author) || (event.entity.hasPrefix("conformity/") && isCoordinator(event.author, of: event.entity))
         guard mayWrite else {
             return reject("not_member", "« \(event.author) » ne siège pas (ou plus) dans la commission de ce candidat : saisie mise en quarantaine pour le coordonnateur.",
                           quarantined: true)
         }
-        if let grid = GridID(entity: event.entity), grid.situationKind == "A", roster.evaluator(event.author)?.role != .teacher {
+        if let grid = gridID, grid.situationKind == "A", roster.evaluator(event.author)?.role != .teacher {
             return reject("not_teacher", "Les grilles d'entretien (situation A) sont tenues par un enseignant du bloc 1.")
         }
         if let signer = GridField.signer(of: event.field), signer != event.author, event.value != .null {

@@ -145,7 +145,7 @@ final class ServerStore {
     /// state of the touched keys inside the same transaction.
     @discardableResult
     func insert(_ event: Event, scope: String, from source: String) throws -> PushAck {
-        let body = event.json.canonicalString
+        let body = event.canonicalString
         let receipt = receiptSigner.receipt(id: event.id, canonicalBytes: body.utf8)
         try db.run("""
             INSERT INTO events (id, entity, field, body, scope, author, device, wall, counter, receipt, received_at, received_from)

@@ -118,10 +118,11 @@ public enum GridRules {
         guard let text = value.stringValue else {
             throw GridRuleError("bad_text", "\(what) doit être du texte.")
         }
-        guard !text.trimmingWhitespace().isEmpty else {
+        guard text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
             throw GridRuleError("empty_text", "\(what) est vide : écrivez quelque chose, ou effacez le champ.")
         }
-        guard text.count <= maxTextLength else {
+        // A character takes at least one byte: counting characters is needed only for long texts.
+        guard text.utf8.count <= maxTextLength || text.count <= maxTextLength else {
             throw GridRuleError("text_too_long", "\(what) dépasse \(maxTextLength) caractères (\(text.count)).")
         }
     }

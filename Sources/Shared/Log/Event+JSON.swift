@@ -30,8 +30,35 @@ extension Event {
         ])
     }
 
-    /// Canonical bytes of the wire form; equal ids with other bytes are different events.
-    public var canonicalBytes: [UInt8] { json.canonicalBytes() }
+    /// Canonical bytes of the wire form; equal ids with other bytes are different events. Written
+    /// directly in canonical member order (`json.canonicalBytes()` gives the same bytes, `EventTests`
+    /// checks it) without building the object first: every push and pull encodes events.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(192 + entity.utf8.count + field.utf8.count)
+        func key(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+        key("{\"author\":"); JSONValue.writeString(author, into: &out)
+        key(",\"device\":"); JSONValue.writeString(hlc.device, into: &out)
+        key(",\"entity\":"); JSONValue.writeString(entity, into: &out)
+        key(",\"field\":"); JSONValue.writeString(field, into: &out)
+        key(",\"hlc\":{\"counter\":"); JSONValue.writeInteger(hlc.counter, into: &out)
+        key(",\"device\":"); JSONValue.writeString(hlc.device, into: &out)
+        key(",\"wall\":"); JSONValue.writeInteger(hlc.wall, into: &out)
+        key("},\"id\":"); JSONValue.writeString(id, into: &out)
+        key(",\"prev\":[")
+        for (index, ref) in prev.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(ref, into: &out)
+        }
+        key("],\"value\":"); JSONValue.writeCanonical(value, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `canonicalBytes` as a `String`: the `body` column of the event tables.
+    public var canonicalString: String { String(decoding: canonicalBytes, as: UTF8.self) }
 
     /// Reads an event from its wire form, checking every member's type and bounds. Unknown members are
     /// refused so that two replicas can never hash different contents for the same event.

@@ -47,7 +47,7 @@ extension JSONValue {
 
     // MARK: - Writers
 
-    private static func writeCanonical(_ value: JSONValue, into output: inout [UInt8]) {
+    static func writeCanonical(_ value: JSONValue, into output: inout [UInt8]) {
         switch value {
         case .null, .bool, .int, .string:
             writeScalar(value, into: &output)
@@ -134,7 +134,7 @@ extension JSONValue {
         return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
-    private static func writeInteger(_ number: Int64, into output: inout [UInt8]) {
+    static func writeInteger(_ number: Int64, into output: inout [UInt8]) {
         var magnitude = number.magnitude
         if number < 0 { output.append(UInt8(ascii: "-")) }
         // At most 20 digits; produced backwards into a small stack buffer.
@@ -151,7 +151,7 @@ extension JSONValue {
 
     private static let lowercaseHex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ text: String, into output: inout [UInt8]) {
+    static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

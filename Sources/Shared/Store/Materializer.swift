@@ -37,7 +37,8 @@ public enum Materializer {
     }
 
     /// Brings `state` up to date after `events` were inserted as applied rows, reading only the stored
-    /// heads of each touched field instead of its whole history. The result is the state `refresh` would
+    /// heads of each touched field that the new events do not list in their `prev` (usually none) instead
+    /// of its whole history. The result is the state `refresh` would
     /// compute (`MaterializerTests` checks both on random histories): the heads of a field after new events
     /// arrive are among its previous heads and the new events, minus every event some other event lists in
     /// its `prev`. A new event that an older stored event already lists (it arrived after its successor) is
@@ -61,15 +62,16 @@ public enum Materializer {
     /// The state of `key` once `added` (already stored) joins its stored heads, or nil when only a full
     /// recomputation can tell.
     static func incrementalState(of key: FieldKey, adding added: [Event], in db: Database) throws -> FieldState? {
+        var referenced = Set<String>()
+        for event in added { referenced.formUnion(event.prev) }
         var heads: [Event] = []
         if let stored = try db.scalarString("SELECT heads FROM state WHERE entity = ? AND field = ?", key.entity, key.field) {
-            for id in try JSONValue.parse(Array(stored.utf8)).arrayValue?.compactMap(\.stringValue) ?? [] {
+            let ids = try JSONValue.parse(Array(stored.utf8)).arrayValue?.compactMap(\.stringValue) ?? []
+            // The usual case: the writer had seen every head, so none of them stays and none is read.
+            for id in ids where !referenced.contains(id) {
                 guard let body = try db.scalarString("SELECT body FROM events WHERE id = ? AND applied = 1", id) else { return nil }
                 heads.append(try Event(bytes: Array(body.utf8)))
             }
-            // Heads that list one another come from the cycle fallback of `Merge.fieldState`.
-            let listed = Set(heads.flatMap(\.prev))
-            if heads.contains(where: { listed.contains($0.id) }) { return nil }
         }
         var candidates: [String: Event] = [:]
         for event in heads + added {
@@ -79,10 +81,10 @@ public enum Materializer {
                 candidates[event.id] = event
             }
         }
-        var referenced = Set<String>()
-        for event in added { referenced.formUnion(event.prev) }
-        for event in added where !referenced.contains(event.id) {
-            // An older stored event of the field may already list this one in its prev.
+        // A stored head that stays must still be listed by no stored event (else the stored heads were the
+        // cycle fallback of `Merge.fieldState`), and a new event by no older stored event (it arrived after
+        // its successor).
+        for event in heads + added where !referenced.contains(event.id) {
             if try db.scalarInt("""
                 SELECT 1 FROM events WHERE entity = ? AND field = ? AND applied = 1 AND id <> ? AND instr(body, ?) > 0 LIMIT 1
                 """, key.entity, key.field, event.id, "\"" + event.id + "\"") != nil {
