@@ -17,6 +17,8 @@ struct HTTPConnection {
     var bodyStarted: ContinuousClock.Instant?
     var idleSince = ContinuousClock.now
     var readBuffer = [UInt8](repeating: 0, count: 64 << 10)
+    /// Started by the first request that reaches the handler.
+    var worker: HandlerWorker?
 
     init(server: HTTPServer, socket: Socket, id: Int, remoteAddress: String) {
         self.server = server
@@ -29,7 +31,10 @@ struct HTTPConnection {
     var configuration: HTTPServer.Configuration { server.configuration }
 
     mutating func run() {
-        defer { server.release(id) }
+        defer {
+            worker?.retire()
+            server.release(id)
+        }
         while true {
             switch parser.next() {
             case .request(let request):
@@ -88,7 +93,7 @@ struct HTTPConnection {
     }
 
     /// Runs the handler with its timeout, writes the answer and logs it; false when the connection must close.
-    func respond(to received: HTTPRequest) -> Bool {
+    mutating func respond(to received: HTTPRequest) -> Bool {
         let request = server.configuration.trustProxy ? received.forwarded() : received
         let started = ContinuousClock.now
         let answer = callHandler(request)
@@ -105,16 +110,14 @@ struct HTTPConnection {
         return written && keepAlive
     }
 
-    /// Runs the handler on its own thread and waits for it at most `handlerTimeout`; nil when it is late.
-    func callHandler(_ request: HTTPRequest) -> HTTPResponse? {
-        let call = HandlerCall()
-        let handler = server.handler
-        HTTPServer.detach(name: "http-handler") {
-            let response = handler(request)
-            call.result.withLock { $0 = response }
-            call.done.signal()
-        }
+    /// Runs the handler on the connection's handler thread and waits for it at most `handlerTimeout`;
+    /// nil when it is late (the connection then closes and the worker is retired).
+    mutating func callHandler(_ request: HTTPRequest) -> HTTPResponse? {
+        if worker == nil { worker = HandlerWorker(handler: server.handler) }
+        let call = worker!.submit(request)
         guard call.done.wait(timeout: .now() + HTTPServer.dispatchInterval(configuration.handlerTimeout)) == .success else {
+            worker?.retire()
+            worker = nil
             return nil
         }
         return call.result.withLock { $0 }
@@ -156,4 +159,50 @@ struct HTTPConnection {
 final class HandlerCall: Sendable {
     let done = DispatchSemaphore(value: 0)
     let result = Mutex<HTTPResponse?>(nil)
+}
+
+/// The thread that runs a connection's handlers, one request after another, so that a keep-alive client
+/// costs one thread start per connection instead of one per request. The connection waits for each call
+/// at most its handler timeout; a worker still busy with a late handler is retired (it ends once that
+/// handler returns) and the connection, which then closes, never hands it more work.
+final class HandlerWorker: Sendable {
+    private struct State {
+        var queued: (HTTPRequest, HandlerCall)?
+        var retired = false
+    }
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+
+    init(handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+        HTTPServer.detach(name: "http-handler") { [self] in
+            while true {
+                wake.wait()
+                let next: (HTTPRequest, HandlerCall)?? = state.withLock { state in
+                    if let queued = state.queued {
+                        state.queued = nil
+                        return .some(queued)
+                    }
+                    return state.retired ? .some(nil) : .none
+                }
+                guard let job = next else { continue }
+                guard let (request, call) = job else { return }
+                let response = handler(request)
+                call.result.withLock { $0 = response }
+                call.done.signal()
+            }
+        }
+    }
+
+    func submit(_ request: HTTPRequest) -> HandlerCall {
+        let call = HandlerCall()
+        state.withLock { $0.queued = (request, call) }
+        wake.signal()
+        return call
+    }
+
+    /// The thread ends once its current handler (if any) has returned.
+    func retire() {
+        state.withLock { $0.retired = true }
+        wake.signal()
+    }
 }

@@ -231,6 +231,33 @@ func get(_ path: String, _ extra: String = "") -> String {
         #expect(test.log.all.map(\.status) == [400])
     }
 
+    /// A keep-alive connection's requests run one after another on one handler thread (no thread start
+    /// per request); after a late handler the connection closes and a new one gets a fresh worker.
+    @Test func keepAliveRequestsShareOneHandlerThreadAndALateOneRetiresIt() throws {
+        let test = try makeServer { $0.handlerTimeout = 0.3 } handler: { request in
+            if request.path == "/late" { Thread.sleep(forTimeInterval: 0.6) }
+            return .text("\(UInt(bitPattern: Int(bitPattern: pthread_self())))")
+        }
+        defer { test.stop() }
+        let client = try test.connect()
+        var threads = Set<String>()
+        for n in 0..<5 {
+            try client.send(get("/n\(n)"))
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            threads.insert(response.bodyText)
+        }
+        #expect(threads.count == 1)
+        try client.send(get("/late"))
+        #expect(try client.readResponse().status == 503)
+        #expect(client.isClosedByServer())
+        let again = try test.connect()
+        try again.send(get("/after"))
+        let response = try again.readResponse()
+        #expect(response.status == 200)
+        #expect(!response.bodyText.isEmpty)
+    }
+
     @Test func gracefulStopLetsAnInFlightHandlerFinish() throws {
         let started = DispatchSemaphore(value: 0)
         let test = try makeServer { $0.handlerTimeout = 5 } handler: { request in
