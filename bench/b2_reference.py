@@ -63,7 +63,7 @@ def run_loro(args):
 
     ours = winners(args.winners)
     differ = sum(1 for (entity, field), (_, v) in ours.items() if value.get(entity + "#" + field, object()) != v)
-    print(f"ops={merged.len_ops()} keys={len(value)} seconds={seconds:.6f} cpu_seconds={cpu_seconds:.6f} "
+    print(f"ops={merged.len_ops} keys={len(value)} seconds={seconds:.6f} cpu_seconds={cpu_seconds:.6f} "
           f"updates={len(updates)} update_bytes={sum(len(u) for u in updates)} value_mismatches={differ} loro={loro.LORO_VERSION}")
 
 

@@ -3,6 +3,7 @@
 //   grille-bench merge-gen --out FILE [--events N] [--devices D] [--contested F] [--seed S]
 //   grille-bench merge-memory FILE [--winners TSV]
 //   grille-bench merge-sqlite FILE DB [--batch B]
+//   grille-bench report-roster|report-grids|report-params …   (B8, see Academy.swift)
 //
 // merge-gen writes N events, one canonical JSON body per line, shuffled. merge-memory and merge-sqlite
 // read the whole file before the clock starts; the timed part starts from the bytes of each line, so it
@@ -89,6 +90,7 @@ func generate(events: Int, devices: Int, contested: Double, seed: UInt64, out: S
     }
     var counters = [Int](repeating: 0, count: devices)
     var lastWrite: [String: String] = [:]  // "device entity field" -> id
+    var lastLevel: [String: Int] = [:]
     var lines: [String] = []
     lines.reserveCapacity(events)
     let base: Int64 = 1_780_000_000_000
@@ -106,10 +108,14 @@ func generate(events: Int, devices: Int, contested: Double, seed: UInt64, out: S
         }
         let device = String(format: "dev-%03d", d)
         let author = String(format: "ev-%03d", d)
-        let value: JSONValue = slotKey.field.hasPrefix("level/")
-            ? .int(Int64(1 + rng.next() % 4))
-            : .string("Remarque n° \(i) : argumentation « structurée », reformulation à travailler.")
         let memo = "\(device) \(slotKey.entity) \(slotKey.field)"
+        // A device rewrites a field to change it: a level differs from the device's last level there.
+        var value: JSONValue = .string("Remarque n° \(i) : argumentation « structurée », reformulation à travailler.")
+        if slotKey.field.hasPrefix("level/") {
+            let level = lastLevel[memo].map { 1 + ($0 + Int(rng.next() % 3)) % 4 } ?? Int(1 + rng.next() % 4)
+            lastLevel[memo] = level
+            value = .int(Int64(level))
+        }
         let id = uuid()
         let event = Event(id: id, entity: slotKey.entity, field: slotKey.field, value: value,
                           hlc: HybridLogicalClock(wall: base + 250 * Int64(counters[d]), counter: 0, device: device),
@@ -191,6 +197,7 @@ func mergeSQLite(path: String, database: String, batch: Int) {
     do {
         db = try Database(path: database, options: settings)
         try db.execute(eventsSchema + "\n" + Materializer.stateSchema)
+        if let pragma = ProcessInfo.processInfo.environment["GRILLE_BENCH_PRAGMA"] { try db.execute(pragma) }  // experiments only
     } catch { fail("database: \(error)") }
     let start = monotonicSeconds(), cpu = cpuSeconds()
     do {
@@ -247,6 +254,14 @@ case "merge-memory":
 case "merge-sqlite":
     guard parsed.positional.count == 2 else { fail("usage: grille-bench merge-sqlite FILE DB [--batch B]") }
     mergeSQLite(path: parsed.positional[0], database: parsed.positional[1], batch: number("batch", 1_000))
+case "report-roster":
+    guard parsed.positional.count == 1 else { fail("usage: grille-bench report-roster DIR [--candidates N]") }
+    Academy.writeRoster(directory: parsed.positional[0], candidates: number("candidates", 40_000))
+case "report-grids":
+    guard parsed.positional.count == 2 else { fail("usage: grille-bench report-grids DB ROSTER_DIR [--seed S]") }
+    Academy.writeGrids(database: parsed.positional[0], rosterDirectory: parsed.positional[1], seed: UInt64(number("seed", 20_260_512)))
+case "report-params":
+    Academy.parameters()
 default:
     fail("unknown command \(command)")
 }
