@@ -168,6 +168,14 @@ machine's $(nproc) CPUs (load average $load_before before the run).
 | health / C floor | $health_ratio | ≥ 0.25 | $met |
 | push / C floor | $push_ratio | none | |
 
+What limits \`/v1/health\` (perf on the server under this load, code as of this benchmark): every request starts a
+new thread for its handler (\`HTTPConnection.callHandler\`, which waits for it with a timeout): clone3 alone is about
+11 % of the samples, plus thread start, exit and stack unmapping; then every handler enters the store's serial
+queue (\`ServerCore.run\`: \`DispatchQueue.sync\`, where 64 connection threads queue up: 17 % in its slow path, futex wake-ups), and
+there runs \`PRAGMA data_version\` and two \`meta\` queries (a SQLite read transaction each, with its shm
+locks); each request also writes a log line. The route's own work is under 5 % of the samples. A push adds
+a durable commit (WAL, \`synchronous=FULL\`: one fsync per request, one request at a time on that queue).
+
 MD
 say "written to $out"
 echo "ratio push/floor: $push_ratio (no target)"

@@ -182,7 +182,11 @@ enum Academy {
                 required[block] = .int(Int64(template.requiredCriteria(situation: final, option: block).count))
             }
         }
-        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        // The CLI binds `'2026'` as the integer 2026: a text that looks like a number goes in double quotes too.
+        func quoted(_ text: String) -> String {
+            let literal = "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+            return text.allSatisfy(\.isNumber) ? "\"" + literal + "\"" : literal
+        }
         var lines = [".parameter init", ".parameter set ?1 \(quoted(template.id))", ".parameter set ?2 \(quoted(session))",
                      ".parameter set ?3 \(quoted("grid/\(template.id)/\(session)/"))", ".parameter set ?4 \(quoted(alternatives))",
                      ".parameter set ?5 \(quoted(JSONValue.object(required).canonicalString))"]
