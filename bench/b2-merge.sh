@@ -4,7 +4,7 @@
 #   bench/b2-merge.sh BIN_DIR WORK_DIR OUT_MD
 #
 # Ours, with grille-bench (bench/Sources/GrilleBench): (a) parse + Shared's Merge.fold in memory,
-# (b) persisted: the server's events table and Shared's Materializer.refresh, batches of 1,000 events per
+# (b) persisted: the server's events table and Shared's Materializer.apply, batches of 1,000 events per
 # write transaction, WAL + synchronous=FULL. Both print the state hash; they must agree.
 # References in the same run (bench/b2_reference.py): loro importing the same writes as LWW map sets, and
 # PostgreSQL 15 (a throwaway cluster in WORK_DIR) inserting each event and upserting `state` with
@@ -12,7 +12,8 @@
 # our winners. Needs bench/setup.sh. Progress on stderr; the last stdout line is the persisted ratio.
 #
 # Environment: B2_EVENTS (default 1000000; in memory and loro), B2_PERSISTED_EVENTS (default 100000;
-# SQLite and PostgreSQL, a second input generated the same way), B2_SEED (default 8).
+# SQLite and PostgreSQL, a second input generated the same way), B2_SEED (default 8); BENCH_SMALL=1
+# makes the defaults 50000 and 10000 (a check that it works).
 set -euo pipefail
 
 if (( $# != 3 )); then echo "usage: bench/b2-merge.sh BIN_DIR WORK_DIR OUT_MD" >&2; exit 2; fi
@@ -21,8 +22,9 @@ bin="$(cd "$1" && pwd)"
 mkdir -p "$2"
 work="$(cd "$2" && pwd)/b2"
 out="$3"
-events="${B2_EVENTS:-1000000}"
-persisted_events="${B2_PERSISTED_EVENTS:-100000}"
+if [[ "${BENCH_SMALL:-0}" == 1 ]]; then small_events=50000 small_persisted=10000; else small_events=1000000 small_persisted=100000; fi
+events="${B2_EVENTS:-$small_events}"
+persisted_events="${B2_PERSISTED_EVENTS:-$small_persisted}"
 seed="${B2_SEED:-8}"
 python="$repo/.build-bench/venv/bin/python"
 [[ -x "$python" ]] || { echo "b2: run bench/setup.sh first (no $python)" >&2; exit 1; }
@@ -73,7 +75,7 @@ pgen="$("$bin/grille-bench" merge-gen --out "$work/persisted.jsonl" --events "$p
 pmemory="$("$bin/grille-bench" merge-memory "$work/persisted.jsonl" --winners "$work/persisted-winners.tsv")"
 say "in memory: $pmemory"
 
-say "ours, persisted: events table + Materializer.refresh (SQLite, WAL, synchronous=FULL)"
+say "ours, persisted: events table + Materializer.apply (SQLite, WAL, synchronous=FULL)"
 persisted="$("$bin/grille-bench" merge-sqlite "$work/persisted.jsonl" "$work/state.sqlite" --batch 1000)"
 say "$persisted"
 
@@ -133,7 +135,7 @@ The persisted runs (ours and PostgreSQL) take a second input of $(thousands "$pe
 
 - **Ours, persisted**: \`grille-bench merge-sqlite\` writes, per batch of 1,000 events in one write transaction,
   each row into the server's \`events\` table (its schema and indexes; no receipt HMAC) and then runs
-  Shared's \`Materializer.refresh\` on the touched fields, as \`ServerStore.push\` does; SQLite WAL, \`synchronous=FULL\`.
+  Shared's \`Materializer.apply\` on the touched fields, as \`ServerStore.push\` does; SQLite WAL, \`synchronous=FULL\`.
 - **loro** ($(kv "$loro" loro), PyPI): one \`LoroDoc\` per device (peer id = device number + 1) sets
   \`entity#field\` in a root map for each of its events in clock order, and exports its updates
   ($(thousands "$(kv "$loro" update_bytes)") bytes in all) before timing. Timed: \`import_batch\` of the 200 updates into a new doc and reading the map.
@@ -162,11 +164,13 @@ Conflicts (several heads) exist only on our side: loro and PostgreSQL keep the w
 
 What limits ours (perf and callgrind on \`grille-bench\`, code as of this benchmark). In memory: reading the events
 (\`JSONValue.parse\` builds a dictionary per event and per clock, then \`Event(json:)\` looks each member up) takes more
-time than the fold; the fold alone is given above for comparison. Persisted: \`Materializer.refresh\` reads back
-and parses again every applied event of each touched field and rewrites its state row; with shuffled keys, each
-1,000-event transaction dirties about one page per event in each of the three B-trees (\`events_by_key\`,
-\`events_by_scope\`, \`state\`), so the WAL receives megabytes per commit, and the default 2 MiB SQLite page cache
-makes most page reads a \`pread\` once the file outgrows it: system calls took about 40 % of the samples at 100,000
+time than the fold; the fold alone is given above for comparison. Persisted: for each touched field,
+\`Materializer.apply\` reads its state row and each stored head's body back from \`events\`, parses them, merges
+and rewrites the row; with shuffled keys, each 1,000-event transaction dirties about one page per event in each
+of the three B-trees (\`events_by_key\`, \`events_by_scope\`, \`state\`), so the WAL receives megabytes per commit,
+and with SQLite's default 2 MiB page cache most page reads are a \`pread\` once the file outgrows it:
+\`pread\`, \`pwrite\` and \`fdatasync\` took about 43 % of the samples at 100,000 events (a 128 MiB cache, tried
+once, cut the CPU time by about a quarter, the elapsed time much less).
 events. PostgreSQL keeps only the winner (no heads, no re-read of the field's history) and a 128 MiB buffer cache.
 
 MD

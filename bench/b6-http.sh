@@ -10,7 +10,7 @@
 # script checks that every push was stored (events of the device) and none refused.
 # Needs bench/setup.sh (wrk). Progress on stderr; the last stdout line is the health ratio.
 #
-# Environment: B6_DURATION (wrk -d, default 10s), B6_CONNECTIONS (default 64).
+# Environment: B6_DURATION (wrk -d, default 10s; 2s with BENCH_SMALL=1), B6_CONNECTIONS (default 64).
 set -euo pipefail
 
 if (( $# != 3 )); then echo "usage: bench/b6-http.sh BIN_DIR WORK_DIR OUT_MD" >&2; exit 2; fi
@@ -19,7 +19,7 @@ bin="$(cd "$1" && pwd)"
 mkdir -p "$2"
 work="$(cd "$2" && pwd)/b6"
 out="$3"
-duration="${B6_DURATION:-10s}"
+if [[ "${BENCH_SMALL:-0}" == 1 ]]; then duration="${B6_DURATION:-2s}"; else duration="${B6_DURATION:-10s}"; fi
 connections="${B6_CONNECTIONS:-64}"
 threads=2
 command -v wrk >/dev/null || { echo "b6: wrk missing: run bench/setup.sh" >&2; exit 1; }

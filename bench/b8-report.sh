@@ -12,7 +12,7 @@
 # `sqlite3 -readonly DB < report.sql` with the statements of bench/b8_report.sql.
 # Progress on stderr; the last stdout line is the ratio.
 #
-# Environment: B8_CANDIDATES (default 40000), B8_RUNS (default 2).
+# Environment: B8_CANDIDATES (default 40000), B8_RUNS (default 2); BENCH_SMALL=1 makes them 2000 and 1.
 set -euo pipefail
 
 if (( $# != 3 )); then echo "usage: bench/b8-report.sh BIN_DIR WORK_DIR OUT_MD" >&2; exit 2; fi
@@ -21,8 +21,8 @@ bin="$(cd "$1" && pwd)"
 mkdir -p "$2"
 work="$(cd "$2" && pwd)/b8"
 out="$3"
-candidates="${B8_CANDIDATES:-40000}"
-runs="${B8_RUNS:-2}"
+if [[ "${BENCH_SMALL:-0}" == 1 ]]; then candidates="${B8_CANDIDATES:-2000}" runs="${B8_RUNS:-1}"
+else candidates="${B8_CANDIDATES:-40000}" runs="${B8_RUNS:-2}"; fi
 command -v sqlite3 >/dev/null || { echo "b8: sqlite3 missing: run bench/setup.sh" >&2; exit 1; }
 [[ -x "$bin/grille-bench" ]] || { echo "b8: no $bin/grille-bench" >&2; exit 1; }
 

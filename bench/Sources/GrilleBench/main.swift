@@ -188,7 +188,7 @@ let eventsSchema = """
 
 /// Per batch, in one write transaction as a push does: parse each event, insert its row as
 /// ServerStore.insert does (no receipt: an HMAC is a push concern, measured by push throughput), then
-/// `Materializer.refresh` of the touched fields. WAL with synchronous=FULL, the server's settings.
+/// `Materializer.apply` of the batch, as `ServerStore.push` does. WAL with synchronous=FULL, the server's settings.
 func mergeSQLite(path: String, database: String, batch: Int) {
     let lines = readLines(path)
     var settings = Database.Options()
@@ -205,7 +205,7 @@ func mergeSQLite(path: String, database: String, batch: Int) {
         while first < lines.count {
             let chunk = lines[first..<min(first + batch, lines.count)]
             try db.write {
-                var touched = Set<FieldKey>()
+                var applied: [Event] = []
                 for line in chunk {
                     let event = try Event(bytes: line)
                     let scope = event.entity.split(separator: "/").prefix(4).joined(separator: "/")
@@ -214,9 +214,9 @@ func mergeSQLite(path: String, database: String, batch: Int) {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, event.id, event.entity, event.field, event.json.canonicalString, scope, event.author, event.device,
                         event.hlc.wall, event.hlc.counter, "", SystemWallClock().nowMilliseconds(), event.device)
-                    touched.insert(event.key)
+                    applied.append(event)
                 }
-                try Materializer.refresh(touched, in: db)
+                try Materializer.apply(applied, in: db)
             }
             first += batch
         }
