@@ -171,7 +171,7 @@ of the three B-trees (\`events_by_key\`, \`events_by_scope\`, \`state\`), so the
 and with SQLite's default 2 MiB page cache most page reads are a \`pread\` once the file outgrows it:
 \`pread\`, \`pwrite\` and \`fdatasync\` took about 43 % of the samples at 100,000 events (a 128 MiB cache, tried
 once, cut the CPU time by about a quarter, the elapsed time much less).
-events. PostgreSQL keeps only the winner (no heads, no re-read of the field's history) and a 128 MiB buffer cache.
+PostgreSQL keeps only the winner (no heads to read back and parse) and has a 128 MiB buffer cache.
 
 MD
 say "written to $out"
