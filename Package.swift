@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "grille-server", targets: ["Server"]),
         .executable(name: "grille-agent", targets: ["Agent"]),
+        .executable(name: "grille-bench", targets: ["GrilleBench"]),
     ],
     targets: [
         .systemLibrary(
@@ -31,6 +32,8 @@ let package = Package(
         ),
         .executableTarget(name: "Server", dependencies: ["Shared"], path: "Sources/Server", swiftSettings: strict),
         .executableTarget(name: "Agent", dependencies: ["Shared"], path: "Sources/Agent", swiftSettings: strict),
+        // The Swift side of the benchmarks (bench/README.md); never shipped.
+        .executableTarget(name: "GrilleBench", dependencies: ["Shared"], path: "bench/Sources/GrilleBench", swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], path: "Tests/SharedTests", swiftSettings: strict),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Shared", "TestSupport"], path: "Tests/AgentTests", swiftSettings: strict),

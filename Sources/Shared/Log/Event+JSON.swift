@@ -66,8 +66,9 @@ extension Event {
         guard case .object(let object) = json else {
             throw EventFormatError(field: "", message: "an event is a JSON object")
         }
-        let known: Set<String> = ["id", "entity", "field", "value", "hlc", "author", "device", "prev"]
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+        // Sorting the keys is only needed to name the first unknown one.
+        if object.keys.contains(where: { !Self.members.contains($0) }),
+           let unknown = object.keys.sorted().first(where: { !Self.members.contains($0) }) {
             throw EventFormatError(field: unknown, message: "unknown member")
         }
         func string(_ name: String, max: Int) throws(EventFormatError) -> String {
@@ -77,7 +78,8 @@ extension Event {
             guard !value.isEmpty, value.utf8.count <= max else {
                 throw EventFormatError(field: name, message: "must be 1 to \(max) bytes")
             }
-            guard value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+            // In UTF-8 the scalars below 0x20 and 0x7F are single bytes, and no other scalar uses those bytes.
+            guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
                 throw EventFormatError(field: name, message: "control characters are not allowed")
             }
             return value
@@ -90,13 +92,14 @@ extension Event {
         guard let value = object["value"] else {
             throw EventFormatError(field: "value", message: "required (null for a tombstone)")
         }
-        guard value.canonicalBytes().count <= Limits.maxValueBytes else {
+        guard Self.canonicalSizeIsWithinLimit(value) else {
             throw EventFormatError(field: "value", message: "larger than \(Limits.maxValueBytes) bytes")
         }
         guard case .object(let clock) = object["hlc"] ?? .null else {
             throw EventFormatError(field: "hlc", message: "an object {wall, counter, device} is required")
         }
-        if let unknown = clock.keys.sorted().first(where: { !["wall", "counter", "device"].contains($0) }) {
+        if clock.keys.contains(where: { !Self.clockMembers.contains($0) }),
+           let unknown = clock.keys.sorted().first(where: { !Self.clockMembers.contains($0) }) {
             throw EventFormatError(field: "hlc.\(unknown)", message: "unknown member")
         }
         guard let wall = clock["wall"]?.intValue, wall >= 0 else {
@@ -122,11 +125,28 @@ extension Event {
             guard text != id else { throw EventFormatError(field: "prev", message: "an event cannot follow itself") }
             prev.append(text)
         }
-        guard Set(prev).count == prev.count, prev == prev.sorted() else {
+        // Unique and sorted: each id strictly after the one before.
+        guard zip(prev, prev.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw EventFormatError(field: "prev", message: "ids must be unique and sorted")
         }
         self.init(id: id, entity: entity, field: field, value: value,
                   hlc: HybridLogicalClock(wall: wall, counter: counter, device: device), author: author, prev: prev)
+    }
+
+    private static let members: Set<String> = ["id", "entity", "field", "value", "hlc", "author", "device", "prev"]
+    private static let clockMembers: Set<String> = ["wall", "counter", "device"]
+
+    /// `value.canonicalBytes().count <= Limits.maxValueBytes`, without encoding the small values: a scalar's
+    /// canonical form is at most 20 bytes, a string's at most 6 bytes per UTF-8 byte (`\u00XX`) plus quotes.
+    private static func canonicalSizeIsWithinLimit(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .bool, .int:
+            return true
+        case .string(let text) where text.utf8.count * 6 + 2 <= Limits.maxValueBytes:
+            return true
+        default:
+            return value.canonicalBytes().count <= Limits.maxValueBytes
+        }
     }
 
     /// Parses an event from canonical (or any valid) JSON bytes.

@@ -22,7 +22,7 @@ public struct Event: Sendable, Hashable {
         self.value = value
         self.hlc = hlc
         self.author = author
-        self.prev = Array(Set(prev)).sorted()
+        self.prev = prev.count < 2 ? prev : Array(Set(prev)).sorted()
     }
 
     public var key: FieldKey { FieldKey(entity: entity, field: field) }

@@ -28,9 +28,16 @@ public enum Merge {
     public static func fieldState(_ events: some Sequence<Event>) -> FieldState? {
         let unique = deduplicated(events)
         guard let key = unique.first?.key else { return nil }
-        var referenced = Set<String>()
-        for event in unique { referenced.formUnion(event.prev) }
-        var heads = unique.filter { !referenced.contains($0.id) }
+        // One event is its own head (an event listing itself in prev falls back to every event: itself).
+        if unique.count == 1 { return FieldState(key: key, winner: unique[0], heads: unique) }
+        var heads: [Event]
+        if unique.count <= smallGroup {
+            heads = unique.filter { event in !unique.contains { $0.prev.contains(event.id) } }
+        } else {
+            var referenced = Set<String>()
+            for event in unique { referenced.formUnion(event.prev) }
+            heads = unique.filter { !referenced.contains($0.id) }
+        }
         // A cycle of prev links (only forged events can make one) leaves no head: fall back to every event.
         if heads.isEmpty { heads = unique }
         heads.sort { Event.lwwPrecedes($1, $0) }
@@ -53,8 +60,22 @@ public enum Merge {
     /// the second) are resolved by keeping the smaller canonical encoding, so the choice does not depend
     /// on arrival order.
     static func deduplicated(_ events: some Sequence<Event>) -> [Event] {
+        // Most fields hold a few events: a linear scan, with the same choice as the dictionary below.
+        var small: [Event] = []
+        var iterator = events.makeIterator()
+        while small.count <= smallGroup, let event = iterator.next() {
+            if let index = small.firstIndex(where: { $0.id == event.id }) {
+                if small[index] != event, event.canonicalBytes.lexicographicallyPrecedes(small[index].canonicalBytes) {
+                    small[index] = event
+                }
+            } else {
+                small.append(event)
+            }
+        }
+        if small.count <= smallGroup { return small }
         var byID: [String: Event] = [:]
-        for event in events {
+        for event in small { byID[event.id] = event }
+        while let event = iterator.next() {
             if let existing = byID[event.id] {
                 if existing != event,
                    event.canonicalBytes.lexicographicallyPrecedes(existing.canonicalBytes) {
@@ -66,6 +87,9 @@ public enum Merge {
         }
         return Array(byID.values)
     }
+
+    /// Up to this many events, a field is merged with linear scans instead of hashing.
+    static let smallGroup = 16
 
     /// The SHA-256 of a merged state, identical on every replica holding the same events. It covers, in
     /// key order, each field's entity, field, value, winner id and sorted head ids.
