@@ -33,7 +33,9 @@ final class SyncEngine {
         var pushBatchEvents = 1_000
         /// At most this many bytes of request body per push (the server takes 8 MiB).
         var pushBatchBytes = SyncProtocol.maxPushBytes - 256 * 1024
-        var pullLimit = SyncProtocol.defaultPullLimit
+        /// Events per pull page: large pages make a first pull cheaper (one transaction, one roster
+        /// rebuild and one round trip per page); 5,000 events stay a few MiB in memory.
+        var pullLimit = 5_000
         var retry = RetryPolicy()
         /// A progress line (the CLI prints it on stderr when it is a terminal).
         var progress: (@Sendable (String) -> Void)?
