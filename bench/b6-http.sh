@@ -87,18 +87,15 @@ code="$("$server" --db "$db" enroll ev-0101 --by ev-0112 --json | python3 -c 'im
 "$server" --db "$db" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
 port="$(port_of "$work/serve.out" "$server_pid")"
-# Enrollment over HTTP, as push_throughput.py does; prints TOKEN DEVICE and the comment fields.
+# Enrollment over HTTP with bench/lib/grillebench.py; prints TOKEN DEVICE and the comment fields.
 read -r token device fields < <(python3 - "$port" "$code" "$repo" <<'PY'
-import http.client, json, secrets, sys
-sys.path.insert(0, sys.argv[3] + "/bench")
-import push_throughput as p
+import secrets, sys
+sys.path.insert(0, sys.argv[3] + "/bench/lib")
+import grillebench as gb
 device = "dev-" + secrets.token_hex(8)
-conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
-status, data = p.request(conn, "POST", "/v1/enroll", p.canonical(
-    {"code": sys.argv[2], "device": device, "evaluator": p.AUTHOR, "protocol": 1}).encode("utf-8"))
-if status != 200:
-    sys.exit(f"b6: enroll answered {status}: {data[:300]!r}")
-print(json.loads(data)["token"], device, ",".join(p.text_fields(sys.argv[3])))
+client = gb.Client(int(sys.argv[1]))
+token = client.enroll(sys.argv[2], device, "ev-0101")
+print(token, device, ",".join(gb.text_fields(sys.argv[3])))
 PY
 )
 candidates="$(seq -f '026140%02g' 1 12 | paste -sd, -)"
