@@ -52,5 +52,9 @@ extension LocalStore {
             CREATE INDEX events_unsent ON events (wall, counter) WHERE origin = 'local' AND sync_state IN ('pending', 'rejected');
             CREATE TABLE notices (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL) STRICT;
             """),
+        Migration(version: 3, name: "dangling prev references (events that arrive after their successor)", sql: """
+            \(Materializer.danglingSchema)
+            \(Materializer.danglingBackfill(order: "seqno"))
+            """),
     ]
 }

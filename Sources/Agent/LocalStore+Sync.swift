@@ -152,6 +152,7 @@ extension LocalStore {
                     // is not lost either: it goes to a file first, as for a `purge` control.
                     purgedEvents.append(try Event(bytes: Array(stored.string(0).utf8)))
                     try db.run("DELETE FROM events WHERE id = ?", rejection.id)
+                    try db.run("DELETE FROM dangling_prev WHERE event = ?", rejection.id)
                     touched.insert(FieldKey(entity: row.string(0), field: row.string(1)))
                     continue
                 }
@@ -305,7 +306,9 @@ extension LocalStore {
                 """, scope)
             try db.run("DELETE FROM state WHERE entity IN (SELECT DISTINCT entity FROM events WHERE scope = ?)", scope)
             try db.run("DELETE FROM events WHERE scope = ? AND NOT (origin = 'local' AND sync_state = 'rejected')", scope)
-            return db.changes
+            let removed = db.changes
+            try Materializer.forgetDeletedReferences(in: db)
+            return removed
         }
     }
 
@@ -321,6 +324,7 @@ extension LocalStore {
                 try db.run("DELETE FROM events WHERE scope = ?", scope)
                 removed += db.changes
             }
+            try Materializer.forgetDeletedReferences(in: db)
             return removed
         }
     }

@@ -176,6 +176,7 @@ final class LocalStore {
     }
 
     func insert(_ event: Event, origin: String, syncState: String, serverSeq: Int64? = nil, receipt: String? = nil) throws {
+        try Materializer.recordReferences(of: event, in: db)
         try db.run("""
             INSERT INTO events (id, entity, field, body, wall, counter, device, author, applied, origin, sync_state,
                                 server_seq, receipt, recorded_at, scope)

@@ -113,5 +113,9 @@ extension ServerStore {
                 locked_until INTEGER
             ) STRICT;
             """),
+        Migration(version: 4, name: "dangling prev references (events that arrive after their successor)", sql: """
+            \(Materializer.danglingSchema)
+            \(Materializer.danglingBackfill(order: "seq"))
+            """),
     ]
 }

@@ -122,6 +122,7 @@ extension ServerStore {
         for table in ["events", "state", "quarantine", "rejections"] {
             try db.run("DELETE FROM \(table) WHERE entity LIKE ? OR entity LIKE ?", like.grid, like.conformity)
         }
+        try Materializer.forgetDeletedReferences(in: db)
         try db.run("DELETE FROM controls WHERE scope LIKE ?", "grid/%/\(session)/%")
         try db.run("DELETE FROM audit WHERE session = ?", session)
         try db.run("INSERT INTO purged_sessions (session, purged_at, purged_by, events, grids) VALUES (?, ?, ?, ?, ?)",

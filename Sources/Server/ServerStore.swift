@@ -147,6 +147,7 @@ final class ServerStore {
     func insert(_ event: Event, scope: String, from source: String) throws -> PushAck {
         let body = event.canonicalString
         let receipt = receiptSigner.receipt(id: event.id, canonicalBytes: body.utf8)
+        try Materializer.recordReferences(of: event, in: db)
         try db.run("""
             INSERT INTO events (id, entity, field, body, scope, author, device, wall, counter, receipt, received_at, received_from)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

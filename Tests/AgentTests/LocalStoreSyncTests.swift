@@ -19,9 +19,18 @@ import TestSupport
                     VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, 'remote', 'remote', 0)
                     """, event.id, event.entity, event.field, event.json.canonicalString, event.hlc.wall, event.device, event.author)
             }
+            // A successor stored before its predecessor: schema 3 records the reference.
+            let successor = Event(id: "e9", entity: SyncFixtures.grid, field: "note", value: .int(12),
+                                  hlc: HybridLogicalClock(wall: 2_000, counter: 0, device: "dev-x"), author: "ev", prev: ["e0", "not-yet"])
+            try db.run("""
+                INSERT INTO events (id, entity, field, body, wall, counter, device, author, applied, origin, sync_state, recorded_at)
+                VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, 'remote', 'remote', 0)
+                """, successor.id, successor.entity, successor.field, successor.canonicalString, successor.hlc.wall, successor.device, successor.author)
         }
         let store = try LocalStore(directory: tmp.path)
-        #expect(try store.db.schemaVersion() == 2)
+        #expect(try store.db.schemaVersion() == 3)
+        #expect(try store.db.query("SELECT ref, event FROM dangling_prev").map { [$0.string(0), $0.string(1)] } == [["not-yet", "e9"]])
+        try store.db.run("DELETE FROM events WHERE id = 'e9'")
         let scopes = try store.db.query("SELECT id, scope FROM events ORDER BY id").map { [$0.string(0), $0.string(1)] }
         #expect(scopes == [["e0", "grid/ndrc-e4-ccf/2026/02614001"], ["e1", "grid/ndrc-e4-ccf/2026/02614001"],
                            ["e2", "commission/C1"], ["e3", ""]])

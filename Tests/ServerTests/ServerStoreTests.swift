@@ -86,6 +86,25 @@ struct ServerFixture {
         #expect(throws: ServerError.self) { try f.store.authenticate(token: kept.token) }
     }
 
+    /// A successor pushed before its predecessor (a re-push after a restore, USB files): the server
+    /// records the dangling reference, so when the predecessor arrives the successor stays the only head.
+    @Test func aPredecessorArrivingAfterItsSuccessorDoesNotBecomeAHead() throws {
+        let f = try ServerFixture()
+        defer { f.tmp.remove() }
+        let (teacher, _) = try f.device("ev-0101")
+        let first = f.event("comment/prospection.1", "premier", by: "ev-0101", device: teacher.id)
+        let second = f.event("comment/prospection.1", "second", by: "ev-0101", device: teacher.id,
+                             wall: first.hlc.wall + 1, prev: [first.id])
+        #expect(try f.store.push(PushRequest(events: [second]), from: teacher).accepted.count == 1)
+        #expect(try f.store.db.scalarInt("SELECT count(*) FROM dangling_prev WHERE ref = ? AND event = ?", first.id, second.id) == 1)
+        #expect(try f.store.push(PushRequest(events: [first]), from: teacher).accepted.count == 1)
+        let heads = try f.store.db.scalarString("SELECT heads FROM state WHERE entity = ? AND field = ?", first.entity, first.field)
+        #expect(heads == "[\"\(second.id)\"]")
+        let incremental = try Materializer.stateHash(in: f.store.db)
+        try Materializer.rebuild(in: f.store.db)
+        #expect(try Materializer.stateHash(in: f.store.db) == incremental)
+    }
+
     @Test func aRevokedDeviceIsToldSoAndAnUnknownTokenIsPlainUnauthorized() throws {
         let f = try ServerFixture()
         defer { f.tmp.remove() }

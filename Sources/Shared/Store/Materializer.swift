@@ -23,6 +23,40 @@ public enum Materializer {
         ) STRICT, WITHOUT ROWID;
         """
 
+    /// The `prev` references a store did not hold when it stored the event that makes them: one row per
+    /// reference, written by `recordReferences`. An event that arrives after a successor which lists it
+    /// is found here by one lookup, instead of by reading every stored event of its field.
+    public static let danglingSchema = """
+        CREATE TABLE dangling_prev (
+            ref TEXT NOT NULL,
+            event TEXT NOT NULL,
+            PRIMARY KEY (ref, event)
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The same rows for a store that already holds events (a schema step): every reference of an event
+    /// to an event stored after it, or not stored. `order` is the column giving the storing order.
+    public static func danglingBackfill(order: String) -> String {
+        """
+        INSERT OR IGNORE INTO dangling_prev (ref, event)
+            SELECT j.value, e.id FROM events e, json_each(e.body, '$.prev') j
+            WHERE NOT EXISTS (SELECT 1 FROM events p WHERE p.id = j.value AND p.\(order) < e.\(order));
+        """
+    }
+
+    /// Records the references of `event` (being stored) to events the store does not hold. Call with the
+    /// insert of every event, in the same transaction.
+    public static func recordReferences(of event: Event, in db: Database) throws {
+        for ref in event.prev where try db.scalarInt("SELECT 1 FROM events WHERE id = ?", ref) == nil {
+            try db.run("INSERT OR IGNORE INTO dangling_prev (ref, event) VALUES (?, ?)", ref, event.id)
+        }
+    }
+
+    /// Drops the rows of events no longer stored (after a purge or a revoked scope).
+    public static func forgetDeletedReferences(in db: Database) throws {
+        try db.run("DELETE FROM dangling_prev WHERE event NOT IN (SELECT id FROM events)")
+    }
+
     /// Recomputes the state of `keys` from their applied events. Call inside the write transaction that
     /// changed the events.
     public static func refresh(_ keys: some Sequence<FieldKey>, in db: Database) throws {
@@ -37,12 +71,12 @@ public enum Materializer {
     }
 
     /// Brings `state` up to date after `events` were inserted as applied rows, reading only the stored
-    /// heads of each touched field that the new events do not list in their `prev` (usually none) instead
+    /// heads of each touched field (none, when the new events list them all in their `prev`) instead
     /// of its whole history. The result is the state `refresh` would
     /// compute (`MaterializerTests` checks both on random histories): the heads of a field after new events
     /// arrive are among its previous heads and the new events, minus every event some other event lists in
     /// its `prev`. A new event that an older stored event already lists (it arrived after its successor) is
-    /// found by looking for its id in the stored bodies of the field. When the cheap path cannot decide
+    /// found in `dangling_prev`, which the store must keep (`recordReferences`). When the cheap path cannot decide
     /// (no head left, the stored heads were a cycle's fallback, one id with two bodies) the field is
     /// recomputed from all of its events. Call inside the write transaction that inserted the events.
     public static func apply(_ events: [Event], in db: Database) throws {
@@ -67,10 +101,15 @@ public enum Materializer {
         var heads: [Event] = []
         if let stored = try db.scalarString("SELECT heads FROM state WHERE entity = ? AND field = ?", key.entity, key.field) {
             let ids = try JSONValue.parse(Array(stored.utf8)).arrayValue?.compactMap(\.stringValue) ?? []
-            // The usual case: the writer had seen every head, so none of them stays and none is read.
-            for id in ids where !referenced.contains(id) {
-                guard let body = try db.scalarString("SELECT body FROM events WHERE id = ? AND applied = 1", id) else { return nil }
-                heads.append(try Event(bytes: Array(body.utf8)))
+            // The usual case: the writer had seen every head, so none stays and none is read. Otherwise
+            // all are read, to tell the cycle fallback of `Merge.fieldState` (heads listing one another).
+            if ids.contains(where: { !referenced.contains($0) }) {
+                for id in ids {
+                    guard let body = try db.scalarString("SELECT body FROM events WHERE id = ? AND applied = 1", id) else { return nil }
+                    heads.append(try Event(bytes: Array(body.utf8)))
+                }
+                let listed = Set(heads.flatMap(\.prev))
+                if heads.contains(where: { listed.contains($0.id) }) { return nil }
             }
         }
         var candidates: [String: Event] = [:]
@@ -81,13 +120,13 @@ public enum Materializer {
                 candidates[event.id] = event
             }
         }
-        // A stored head that stays must still be listed by no stored event (else the stored heads were the
-        // cycle fallback of `Merge.fieldState`), and a new event by no older stored event (it arrived after
-        // its successor).
-        for event in heads + added where !referenced.contains(event.id) {
+        // A new event that an older stored event of the field already lists (it arrived after its
+        // successor): that successor recorded the reference in `dangling_prev` when it was stored.
+        for event in added where !referenced.contains(event.id) {
             if try db.scalarInt("""
-                SELECT 1 FROM events WHERE entity = ? AND field = ? AND applied = 1 AND id <> ? AND instr(body, ?) > 0 LIMIT 1
-                """, key.entity, key.field, event.id, "\"" + event.id + "\"") != nil {
+                SELECT 1 FROM dangling_prev d JOIN events e ON e.id = d.event
+                WHERE d.ref = ? AND e.applied = 1 AND e.entity = ? AND e.field = ? LIMIT 1
+                """, event.id, key.entity, key.field) != nil {
                 return nil
             }
         }

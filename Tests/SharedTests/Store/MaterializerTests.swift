@@ -16,6 +16,7 @@ import TestSupport
         ) STRICT;
         CREATE INDEX events_by_key ON events (entity, field) WHERE applied = 1;
         \(Materializer.stateSchema)
+        \(Materializer.danglingSchema)
         """
 
     @Test func incrementalStateEqualsTheFoldOfEveryStoredEvent() throws {
@@ -38,6 +39,7 @@ import TestSupport
                     for event in batch where !stored.contains(event.id) {
                         // Like the server: the first event with an id wins, a second body is refused.
                         stored.insert(event.id)
+                        try Materializer.recordReferences(of: event, in: db)
                         try db.run("INSERT INTO events (id, entity, field, body) VALUES (?, ?, ?, ?)",
                                    event.id, event.entity, event.field, event.json.canonicalString)
                         applied.append(event)

@@ -196,7 +196,7 @@ func mergeSQLite(path: String, database: String, batch: Int) {
     let db: Database
     do {
         db = try Database(path: database, options: settings)
-        try db.execute(eventsSchema + "\n" + Materializer.stateSchema)
+        try db.execute(eventsSchema + "\n" + Materializer.stateSchema + "\n" + Materializer.danglingSchema)
         if let pragma = ProcessInfo.processInfo.environment["GRILLE_BENCH_PRAGMA"] { try db.execute(pragma) }  // experiments only
     } catch { fail("database: \(error)") }
     let start = monotonicSeconds(), cpu = cpuSeconds()
@@ -209,10 +209,11 @@ func mergeSQLite(path: String, database: String, batch: Int) {
                 for line in chunk {
                     let event = try Event(bytes: line)
                     let scope = event.entity.split(separator: "/").prefix(4).joined(separator: "/")
+                    try Materializer.recordReferences(of: event, in: db)
                     try db.run("""
                         INSERT INTO events (id, entity, field, body, scope, author, device, wall, counter, receipt, received_at, received_from)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, event.id, event.entity, event.field, event.json.canonicalString, scope, event.author, event.device,
+                        """, event.id, event.entity, event.field, event.canonicalString, scope, event.author, event.device,
                         event.hlc.wall, event.hlc.counter, "", SystemWallClock().nowMilliseconds(), event.device)
                     applied.append(event)
                 }
