@@ -31,7 +31,7 @@ took "swift tests" "$s"
 
 echo "== simulation (200 seeds × 500 steps, debug; scripts/simulate.sh runs any number)"; s=$(date +%s)
 simlog=.build/simulation-ci.log
-GRILLE_SIM_SEEDS=200 GRILLE_SIM_STEPS=500 GRILLE_SIM_JOBS=2 swift test --skip-build \
+GRILLE_SIM_SEEDS=400 GRILLE_SIM_STEPS=500 GRILLE_SIM_JOBS=2 swift test --skip-build \
   --filter 'SimulationTests.seededRunsLoseAndChangeNoAcknowledgedEvent' >"$simlog" 2>&1 || status=1
 grep -E "^Simulation déterministe|^  (network|crashes|roster|devices|workflow|outcome):|Aucune graine|graine\(s\) en échec|^  graine" "$simlog" | head -20 | sed 's/^/   /'
 took simulation "$s"
