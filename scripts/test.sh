@@ -29,7 +29,7 @@ grep -E "^✔ Suite .* passed after" "$log" | sed 's/^/   /'
 grep -E "^simulation:|^   simulation" "$log" | head -20
 took "swift tests" "$s"
 
-echo "== simulation (200 seeds × 500 steps, debug; scripts/simulate.sh runs any number)"; s=$(date +%s)
+echo "== simulation (400 seeds × 500 steps, debug; scripts/simulate.sh runs any number)"; s=$(date +%s)
 simlog=.build/simulation-ci.log
 GRILLE_SIM_SEEDS=400 GRILLE_SIM_STEPS=500 GRILLE_SIM_JOBS=2 swift test --skip-build \
   --filter 'SimulationTests.seededRunsLoseAndChangeNoAcknowledgedEvent' >"$simlog" 2>&1 || status=1

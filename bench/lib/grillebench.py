@@ -190,17 +190,26 @@ class Server:
 class Client:
     """One keep-alive HTTP connection to the server."""
 
+    # The server closes a keep-alive connection idle for its idle timeout: reconnect before that.
+    IDLE_RECONNECT_SECONDS = 10
+
     def __init__(self, port, token=None):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         self.token = token
+        self.last_used = time.monotonic()
 
     def request(self, method, target, body=None):
+        if time.monotonic() - self.last_used > self.IDLE_RECONNECT_SECONDS:
+            self.conn.close()  # http.client opens a new connection for the next request
+        self.last_used = time.monotonic()
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         self.conn.request(method, target, body=body, headers=headers)
         response = self.conn.getresponse()
-        return response.status, response.read()
+        data = response.read()
+        self.last_used = time.monotonic()
+        return response.status, data
 
     def enroll(self, code, device, evaluator):
         status, data = self.request("POST", "/v1/enroll", canonical(
