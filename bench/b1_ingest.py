@@ -18,7 +18,6 @@ pragmas and the same transaction sizes, read from a file prepared before its clo
 import argparse
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 
@@ -112,16 +111,6 @@ def write_rows(path, order, key):
                 f.write("\t".join(row) + "\n")
 
 
-def run_floor(exe, work, rows, batch):
-    db = os.path.join(work, f"floor-{batch}.sqlite")
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(db + suffix):
-            os.remove(db + suffix)
-    line = subprocess.run([exe, db, rows, str(batch)], capture_output=True, text=True, check=True).stdout
-    fields = dict(part.split("=", 1) for part in line.split())
-    return {"events": int(fields["rows"]), "seconds": float(fields["seconds"]), "cpu": float(fields["cpu_seconds"]), "db": db}
-
-
 def compare(server_db, floor_db):
     columns = "id, entity, field, body, scope, author, device, wall, counter, applied, receipt, received_from"
     db = sqlite3.connect(f"file:{floor_db}?mode=ro", uri=True)
@@ -160,7 +149,7 @@ def main():
         rows = os.path.join(args.work, "rows.tsv")
         write_rows(rows, order, server.key)
         gb.log(f"floor: the same rows in transactions of {batch:,}")
-        results[("floor", batch)] = run_floor(args.floor, args.work, rows, batch)
+        results[("floor", batch)] = gb.run_floor(args.floor, os.path.join(args.work, f"floor-{batch}.sqlite"), rows, batch)
         if batch == 1000:
             same = compare(server.db, results[("floor", batch)]["db"])
             gb.log(f"same rows: the {same:,} floor rows are in the server's events table")
@@ -178,7 +167,7 @@ def main():
         server.stop()
     rows = os.path.join(args.work, "rows.tsv")
     write_rows(rows, order, server.key)
-    results[("floor", 1)] = run_floor(args.floor, args.work, rows, 1)
+    results[("floor", 1)] = gb.run_floor(args.floor, os.path.join(args.work, "floor-1.sqlite"), rows, 1)
 
     table = []
     for batch in (1000, 10000, 1):

@@ -108,10 +108,8 @@ def main():
         with open(rows, "w", encoding="utf-8", newline="\n") as f:
             for row in conn.execute("SELECT id, entity, field, body, scope, author, device, wall, counter, receipt, received_from FROM events ORDER BY seq"):
                 f.write("\t".join(str(c) for c in row) + "\n")
-        floor_db = os.path.join(args.work, "floor.sqlite")
-        line = subprocess.run([args.floor, floor_db, rows, "1000"], capture_output=True, text=True, check=True).stdout
-        floor = dict(part.split("=", 1) for part in line.split())
-        floor_rate = int(floor["rows"]) / float(floor["seconds"])
+        floor = gb.run_floor(args.floor, os.path.join(args.work, "floor.sqlite"), rows, 1000)
+        floor_rate = floor["events"] / floor["seconds"]
         os.remove(rows)
         gb.rmtree(data)
 

@@ -286,6 +286,16 @@ def push_body(bodies):
     return ('{"events":[' + ",".join(bodies) + "]}").encode("utf-8")
 
 
+def run_floor(exe, database, rows, batch):
+    """bench/floor/insert.c on a new database: {events, seconds, cpu, db}."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(database + suffix):
+            os.remove(database + suffix)
+    line = subprocess.run([exe, database, rows, str(batch)], capture_output=True, text=True, check=True).stdout
+    fields = dict(part.split("=", 1) for part in line.split())
+    return {"events": int(fields["rows"]), "seconds": float(fields["seconds"]), "cpu": float(fields["cpu_seconds"]), "db": database}
+
+
 def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" if i == 0 else "---:" for i in range(len(header))) + " |"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
