@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, builds, runs every Swift test (unit,
-# integration with the real binaries), 200 seeds of the deterministic simulation, the browser tests (headless
+# integration with the real binaries), 1,000 seeds × 500 steps of the deterministic simulation, the browser tests (headless
 # Chromium), the 15-second fuzz smoke of each target and
 # the nginx/TLS deployment test; prints the time of each part.
 set -uo pipefail
@@ -29,9 +29,9 @@ grep -E "^✔ Suite .* passed after" "$log" | sed 's/^/   /'
 grep -E "^simulation:|^   simulation" "$log" | head -20
 took "swift tests" "$s"
 
-echo "== simulation (400 seeds × 500 steps, debug; scripts/simulate.sh runs any number)"; s=$(date +%s)
+echo "== simulation (1,000 seeds × 500 steps, debug; scripts/simulate.sh runs any number)"; s=$(date +%s)
 simlog=.build/simulation-ci.log
-GRILLE_SIM_SEEDS=400 GRILLE_SIM_STEPS=500 GRILLE_SIM_JOBS=2 swift test --skip-build \
+GRILLE_SIM_SEEDS=1000 GRILLE_SIM_STEPS=500 GRILLE_SIM_JOBS=2 swift test --skip-build \
   --filter 'SimulationTests.seededRunsLoseAndChangeNoAcknowledgedEvent' >"$simlog" 2>&1 || status=1
 grep -E "^Simulation déterministe|^  (network|crashes|roster|devices|workflow|outcome):|Aucune graine|graine\(s\) en échec|^  graine" "$simlog" | head -20 | sed 's/^/   /'
 took simulation "$s"

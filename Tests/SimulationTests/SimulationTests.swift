@@ -8,7 +8,7 @@ import TestSupport
 /// Issue 7, point 1: the deterministic simulation (docs/RELIABILITY.md, « Deterministic simulation »).
 @Suite struct SimulationTests {
     /// Runs only when `GRILLE_SIM_SEEDS` (or `GRILLE_SIM_SEED`) says how many: `scripts/test.sh` runs
-    /// 400 seeds in its own timed step, `scripts/simulate.sh` any number (docs/RELIABILITY.md).
+    /// 1,000 seeds in its own timed step, `scripts/simulate.sh` any number (docs/RELIABILITY.md).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["GRILLE_SIM_SEEDS"] != nil || ProcessInfo.processInfo.environment["GRILLE_SIM_SEED"] != nil))
     func seededRunsLoseAndChangeNoAcknowledgedEvent() {
         let plan = SimulationPlan.fromEnvironment(seeds: 1_000, steps: 500)
