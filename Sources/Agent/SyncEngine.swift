@@ -33,9 +33,10 @@ final class SyncEngine {
         var pushBatchEvents = 1_000
         /// At most this many bytes of request body per push (the server takes 8 MiB).
         var pushBatchBytes = SyncProtocol.maxPushBytes - 256 * 1024
-        /// Events per pull page: large pages make a first pull cheaper (one transaction, one roster
-        /// rebuild and one round trip per page); 5,000 events stay a few MiB in memory.
-        var pullLimit = 5_000
+        /// Events per pull page. A page is held whole while it is applied (its JSON tree and its events),
+        /// so this bounds the agent's memory during a first pull: 1,000 events kept a 200,000-event pull
+        /// at 46 MiB peak RSS against 70 MiB with 5,000 (docs/BENCHMARKS.md, B7), for about the same speed.
+        var pullLimit = 1_000
         var retry = RetryPolicy()
         /// A progress line (the CLI prints it on stderr when it is a terminal).
         var progress: (@Sendable (String) -> Void)?

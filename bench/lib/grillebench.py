@@ -25,8 +25,12 @@ SITUATION = "final"
 ACADEMY = "ev-acad"
 
 
+_STARTED = time.monotonic()
+
+
 def log(message):
-    print(f"   {message}", file=sys.stderr, flush=True)
+    """A progress line on stderr, with the seconds since this benchmark started."""
+    print(f"   [{time.monotonic() - _STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def fail(message):
