@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """B4 initial pull and the agent's part of B7 (peak RSS), beside the C floor.
 
-  b4_pull.py --bin DIR --work DIR --out FILE --repo DIR --floor EXE [--academy 100000] [--national 300000]
+  b4_pull.py --bin DIR --work DIR --out FILE --repo DIR --floor EXE [--academy 100000] [--national 3000000]
 
 A release server holds a generated academy (100 commissions of 14 candidates); the commissions'
 teachers push `--academy` events (comment writes with `prev` chains, batches of 10,000). A fresh real
@@ -26,22 +26,25 @@ import grillebench as gb  # noqa: E402
 
 
 def push_events(server, roster, count, fields, writers, clients, start_index):
-    """count more events, round-robin over the teachers, in batches of 10,000 per teacher."""
-    per = {}
+    """count more events, round-robin over the teachers, pushed in batches of 10,000 per teacher; generated
+    a million at a time so that this process never holds the whole national set."""
     n = start_index
+    end = start_index + count
     slots = {c["id"]: [(cand, f) for f in fields for cand in c["candidates"]] for c in roster.commissions}
-    for i in range(count):
-        c = roster.commissions[i % len(roster.commissions)]
-        mine = per.setdefault(c["id"], [])
-        candidate, field = slots[c["id"]][(n // len(roster.commissions)) % len(slots[c["id"]])]
-        mine.append(gb.canonical(writers[c["id"]].event(candidate, field, gb.comment(n + 1))))
-        n += 1
-    for cid, bodies in per.items():
-        for first in range(0, len(bodies), 10_000):
-            chunk = bodies[first:first + 10_000]
-            answer = clients[cid].push(gb.push_body(chunk))
-            if len(answer["accepted"]) != len(chunk):
-                gb.fail(f"push from {cid}: {answer['rejected'][:1]}")
+    while n < end:
+        per = {}
+        for _ in range(min(end - n, 1_000_000)):
+            c = roster.commissions[(n - start_index) % len(roster.commissions)]
+            mine = per.setdefault(c["id"], [])
+            candidate, field = slots[c["id"]][(n // len(roster.commissions)) % len(slots[c["id"]])]
+            mine.append(gb.canonical(writers[c["id"]].event(candidate, field, gb.comment(n + 1))))
+            n += 1
+        for cid, bodies in per.items():
+            for first in range(0, len(bodies), 10_000):
+                chunk = bodies[first:first + 10_000]
+                answer = clients[cid].push(gb.push_body(chunk))
+                if len(answer["accepted"]) != len(chunk):
+                    gb.fail(f"push from {cid}: {answer['rejected'][:1]}")
     return n
 
 
@@ -55,16 +58,23 @@ def agent_pull_measured(args, server, name):
     if enrolled.returncode != 0:
         gb.fail(f"grille-agent enroll: {enrolled.stderr.strip()[:500]}")
     out_path, err_path = os.path.join(args.work, f"{name}.out"), os.path.join(args.work, f"{name}.err")
+    rss_path = os.path.join(args.work, f"{name}.maxrss")
+    # The peak RSS comes from GNU time, which forks the agent from its own small process: a child spawned
+    # from this Python process would carry this process's peak into its ru_maxrss across exec (Linux
+    # keeps the larger of the old and new images' high-water marks), which is how an earlier version
+    # of this script reported 128 MiB for an agent that never went above 47.
     with open(out_path, "w") as out, open(err_path, "w") as err:
         start = time.perf_counter()
-        pid = os.posix_spawn(agent, [agent, "sync", "--json", "--data", data], os.environ, file_actions=[
-            (os.POSIX_SPAWN_DUP2, out.fileno(), 1), (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
-        _, status, usage = os.wait4(pid, 0)
+        pid = os.posix_spawn("/usr/bin/time", ["/usr/bin/time", "-f", "%M", "-o", rss_path, agent, "sync", "--json", "--data", data],
+                             os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, out.fileno(), 1), (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
+        _, status, _ = os.wait4(pid, 0)
         elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         gb.fail(f"grille-agent sync: {open(err_path).read()[:500]}")
     summary = json.load(open(out_path))
-    return data, elapsed, summary, usage.ru_maxrss / 1024
+    with open(rss_path) as f:
+        rss_kib = int(f.read().split()[-1])
+    return data, elapsed, summary, rss_kib / 1024
 
 
 def agent_counts(data):
@@ -80,7 +90,7 @@ def main():
     for name in ("bin", "work", "out", "repo", "floor"):
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--academy", type=int, default=100_000)
-    parser.add_argument("--national", type=int, default=300_000)
+    parser.add_argument("--national", type=int, default=3_000_000)
     args = parser.parse_args()
 
     fields = gb.text_fields(args.repo)

@@ -15,12 +15,12 @@ def main():
     with open(agent_path) as f:
         agent = json.load(f)
     rows = [f"| server, whole B3 session (VmHWM) | {server:.0f} MiB | ≤ 100 MiB | {'met' if server <= 100 else 'missed'} |",
-            f"| agent, B4 academy pull (ru_maxrss) | {agent['academy_rss_mib']:.0f} MiB | | |"]
+            f"| agent, B4 academy pull (GNU time `%M`) | {agent['academy_rss_mib']:.0f} MiB | | |"]
     worst = agent["academy_rss_mib"]
     if agent.get("national"):
         total, _, rss = agent["national"]
         worst = rss
-        rows.append(f"| agent, B4 pull of {total:,} events (ru_maxrss) | {rss:.0f} MiB | ≤ 64 MiB | {'met' if rss <= 64 else 'missed'} |")
+        rows.append(f"| agent, B4 pull of {total:,} events (GNU time `%M`) | {rss:.0f} MiB | ≤ 64 MiB | {'met' if rss <= 64 else 'missed'} |")
     text = "\n".join([
         "## B7 memory",
         "",

@@ -13,7 +13,7 @@ venv="$repo/.build-bench/venv"
 say() { printf '== setup: %s\n' "$*" >&2; }
 
 need=()
-for pkg in postgresql-15 wrk python3-venv valgrind sqlite3 gcc libsqlite3-dev; do
+for pkg in postgresql-15 wrk python3-venv valgrind sqlite3 gcc libsqlite3-dev time; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if (( ${#need[@]} )); then
