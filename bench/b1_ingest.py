@@ -5,7 +5,7 @@
 
 Ours: a release `grille-server serve` on a new database with a generated academy (40 commissions of 50
 candidates). 40 enrolled devices (one per commission's teacher) push N events (default 1,000,000),
-round-robin, in batches of 1,000, then again on a second new server in batches of 10,000, then a third
+round-robin, two requests in flight, in batches of 1,000, then again on a second new server in batches of 10,000, then a third
 server gets `--single` events (default 20,000) one per request. Each event is a valid comment write with
 the `prev` chain the agent writes (about 38 events per field). Every answer is checked: every event in
 `accepted`, with the receipt the server's key gives.
@@ -19,6 +19,7 @@ import argparse
 import os
 import sqlite3
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -78,16 +79,36 @@ def serve(args, name, roster, commissions):
     return server, clients
 
 
-def run_ours(server, clients, order, key):
+def run_ours(server, clients, order, key, concurrency=2):
+    """Pushes every batch, `concurrency` requests in flight (different devices: a device's batches go one
+    after the other, in order), as laptops of an academy do: the server parses one push while it stores
+    another."""
     bodies = [(cid, chunk, gb.push_body([b for _, b, _ in chunk])) for cid, chunk in order]
+    answers = [None] * len(bodies)
+    latencies = [0.0] * len(bodies)
+    device_locks = {cid: threading.Lock() for cid in clients}
+    taken = iter(range(len(bodies)))
+    take = threading.Lock()
+
+    def worker():
+        while True:
+            with take:
+                index = next(taken, None)
+            if index is None:
+                return
+            cid, _, body = bodies[index]
+            with device_locks[cid]:
+                t0 = time.perf_counter()
+                answers[index] = clients[cid].push(body)
+                latencies[index] = time.perf_counter() - t0
+
     cpu0 = gb.cpu_seconds(server.pid)
     start = time.perf_counter()
-    answers = []
-    latencies = []
-    for cid, chunk, body in bodies:
-        t0 = time.perf_counter()
-        answers.append(clients[cid].push(body))
-        latencies.append(time.perf_counter() - t0)
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     elapsed = time.perf_counter() - start
     cpu = gb.cpu_seconds(server.pid) - cpu0
     rss = gb.peak_rss_mib(server.pid)
@@ -184,7 +205,8 @@ def main():
         "",
         f"A generated academy of {COMMISSIONS} commissions × {PER_COMMISSION} candidates; {COMMISSIONS} devices (one "
         "per commission) push valid comment writes with the agent's `prev` chains, round-robin, each on its own "
-        "keep-alive connection to a release `grille-server serve` on loopback; every answer is checked (all "
+        "keep-alive connection to a release `grille-server serve` on loopback, two pushes in flight (never two of "
+        "one device; a device's batches arrive in order); every answer is checked (all "
         "accepted, receipts verified). The floor is `bench/floor/insert.c`: the same rows, same schema and "
         "pragmas (WAL, `synchronous=FULL`), one transaction per batch, through libsqlite3, with no HTTP, "
         "parsing, validation, receipts or materialisation. After the 1,000 run both `events` tables were "
