@@ -20,6 +20,9 @@ extension LocalStore {
         static let evaluator = "evaluator_id"
         /// Set by a purge, cleared once the file is compacted (checkpoint, VACUUM): see `compactIfPending()`.
         static let compactionPending = "purge_compaction_pending"
+        /// Set with a new epoch (a restored server), cleared by the pull page that carried the device's
+        /// scopes: kept in the file so that a sync cut between the two still reconciles on the next one.
+        static let scopesPending = "scopes_reconcile_pending"
         /// `purged_session/<year>`: set when the server purged the session; writes to it are refused.
         static func purgedSession(_ session: String) -> String { "purged_session/\(session)" }
     }
@@ -214,7 +217,8 @@ extension LocalStore {
     /// Applies one pull page in one transaction: the controls in order, then the events (new ones are
     /// inserted, own pending ones become accepted), then the cursor and the control acknowledgement,
     /// then the roster tables when roster entities changed.
-    func applyPullPage(events: [PulledEvent], controls: [SyncControl], cursor: Int64, controlAck: Int64) throws -> PageOutcome {
+    func applyPullPage(events: [PulledEvent], controls: [SyncControl], cursor: Int64, controlAck: Int64,
+                       scopesReconciled: Bool = false) throws -> PageOutcome {
         try db.write {
             var outcome = PageOutcome()
             for control in controls {
@@ -278,6 +282,7 @@ extension LocalStore {
             try Materializer.refresh(touched, in: db)
             try setInTransaction(SyncKey.cursor, String(cursor))
             try setInTransaction(SyncKey.controlAck, String(controlAck))
+            if scopesReconciled { try db.run("DELETE FROM settings WHERE key = ?", SyncKey.scopesPending) }
             if outcome.rosterChanged { try rebuildRosterFromEntities() }
             for notice in outcome.notices { try addNotice(kind: "control", message: notice) }
             return outcome
@@ -348,6 +353,7 @@ extension LocalStore {
             try setInTransaction(SyncKey.epoch, epoch)
             try setInTransaction(SyncKey.cursor, "0")
             try setInTransaction(SyncKey.controlAck, "0")
+            try setInTransaction(SyncKey.scopesPending, "1")
         }
     }
 

@@ -10,6 +10,8 @@ extension SyncEngine {
         while true {
             let cursor = try store.intSetting(LocalStore.SyncKey.cursor) ?? 0
             let ack = try store.intSetting(LocalStore.SyncKey.controlAck) ?? 0
+            // After a restore (possibly seen by an earlier sync that was cut): ask for this device's scopes.
+            let reconcileScopes = try store.setting(LocalStore.SyncKey.scopesPending) == "1"
             var target = "/v1/sync/pull?after=\(cursor)&limit=\(configuration.pullLimit)"
             if ack > 0 {
                 target += "&ack=\(ack)"
@@ -47,8 +49,8 @@ extension SyncEngine {
                 throw SyncError.badAnswer("le curseur de réception n'avance pas")
             }
             let outcome = try store.applyPullPage(events: page.events, controls: reconciled + controls, cursor: next,
-                                                  controlAck: controls.last?.id ?? ack)
-            if page.scopes != nil { reconcileScopes = false }
+                                                  controlAck: controls.last?.id ?? ack,
+                                                  scopesReconciled: reconcileScopes && page.scopes != nil)
             summary.pulled += outcome.inserted
             summary.confirmed += outcome.confirmed
             summary.controls += outcome.controls

@@ -55,8 +55,6 @@ final class SyncEngine {
     let clock: any WallClock
     let configuration: Configuration
     var summary = SyncSummary()
-    /// Set after a restore: the next pull asks the server for the device's scopes and drops the others.
-    var reconcileScopes = false
 
     init(store: LocalStore, transport: any Transport, token: String, clock: any WallClock, configuration: Configuration = Configuration()) {
         self.store = store
@@ -80,8 +78,8 @@ final class SyncEngine {
                 }
                 restores += 1
                 try repushAll()
+                // Also marks the scopes for reconciliation by the next pull (`SyncKey.scopesPending`).
                 try store.resetForEpoch(epoch)
-                reconcileScopes = true
                 summary.epochChanged = true
                 let notice = "Le serveur a été restauré : \(summary.repushed) saisie(s) lui ont été renvoyées depuis cet ordinateur."
                 summary.notices.append(notice)

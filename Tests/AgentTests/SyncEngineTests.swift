@@ -290,6 +290,43 @@ import TestSupport
         #expect(again.cursor == 5)
     }
 
+    /// Found by seed 3082 of the simulation: a sync saw the restore (new epoch saved) and was cut before
+    /// the pull that carries the device's scopes; the next sync, a new process, no longer asked for them
+    /// and the laptop kept a scope the restored server no longer gave it.
+    @Test func aRestoreSeenByACutSyncStillReconcilesScopesOnTheNextSync() throws {
+        let tmp = TemporaryDirectory("restore-scopes")
+        defer { tmp.remove() }
+        let server = FakeServer()
+        server.seed([SyncFixtures.remote("r1", entity: SyncFixtures.grid, field: "comment/information.1", value: "x", wall: 1_000),
+                     SyncFixtures.remote("r2", entity: "evaluator/ev-0199", field: "first_name", value: "Ana", wall: 1_001)])
+        let transport = ScriptedTransport(server: server)
+        let bench = SyncBench(tmp, clock: server.clock, transport: transport)
+        try bench.enrollDirectly()
+        let store = try bench.store()
+        _ = try bench.engine(store).sync()
+        #expect(try store.heldScopes().contains("evaluator/ev-0199"))
+
+        // Restored; this first sync sees the new epoch but its answers carry no scopes (as when it is
+        // cut before the scopes page): the need to reconcile stays in the file.
+        server.restore(keepingThrough: 2, epoch: "epoch-2")
+        #expect(try bench.engine(store).sync().epochChanged)
+        #expect(try store.setting(LocalStore.SyncKey.scopesPending) == "1")
+        #expect(try store.heldScopes().contains("evaluator/ev-0199"))
+
+        // The next sync, by a new engine, asks for the scopes and drops the one no longer given.
+        server.allowedScopes = [Partition.scope(of: SyncFixtures.grid)!]
+        let before = transport.pullTargets.count
+        _ = try bench.engine(store).sync()
+        #expect(transport.pullTargets.dropFirst(before).first?.contains("scopes=1") == true)
+        #expect(try !store.heldScopes().contains("evaluator/ev-0199"))
+        #expect(try store.heldScopes().contains(Partition.scope(of: SyncFixtures.grid)!))
+        #expect(try store.setting(LocalStore.SyncKey.scopesPending) == nil)
+        // Reconciled once: later pulls no longer ask.
+        let after = transport.pullTargets.count
+        _ = try bench.engine(store).sync()
+        #expect(transport.pullTargets.dropFirst(after).allSatisfy { !$0.contains("scopes=1") })
+    }
+
     @Test func deviceRevokedWritesTheUnpushedEventsToAFileThenWipesTheData() throws {
         let tmp = TemporaryDirectory("revoked")
         defer { tmp.remove() }

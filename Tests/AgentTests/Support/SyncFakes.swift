@@ -118,6 +118,8 @@ final class FakeServer: @unchecked Sendable {
     var reject: @Sendable (Event) -> PushRejection? = { _ in nil }
     /// What the device may see (every event by default).
     var visible: @Sendable (Event) -> Bool = { _ in true }
+    /// The scopes a pull with `scopes=1` is answered (nil: the answer carries none).
+    var allowedScopes: [String]?
     /// Receipts the server checked on re-pushed events (id → valid).
     var receiptChecks: [String: Bool] = [:]
 
@@ -229,7 +231,8 @@ final class FakeServer: @unchecked Sendable {
         let head = log.last?.seq ?? 0
         let response = PullResponse(events: events.map { PulledEvent(seq: $0.seq, event: $0.event, receipt: $0.receipt) },
                                     controls: controls, cursor: min(cursor, max(head, after)), head: head, more: cursor < head,
-                                    epoch: epoch, serverTime: clock.nowMilliseconds())
+                                    epoch: epoch, serverTime: clock.nowMilliseconds(),
+                                    scopes: request.target.contains("scopes=1") ? allowedScopes : nil)
         return TransportResponse(status: 200, body: response.json.canonicalBytes())
     }
 }
