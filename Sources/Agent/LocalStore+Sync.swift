@@ -282,7 +282,7 @@ extension LocalStore {
             try Materializer.refresh(touched, in: db)
             try setInTransaction(SyncKey.cursor, String(cursor))
             try setInTransaction(SyncKey.controlAck, String(controlAck))
-            if scopesReconciled { try db.run("DELETE FROM settings WHERE key = ?", SyncKey.scopesPending) }
+            if scopesReconciled { try setInTransaction(SyncKey.scopesPending, nil) }
             if outcome.rosterChanged { try rebuildRosterFromEntities() }
             for notice in outcome.notices { try addNotice(kind: "control", message: notice) }
             return outcome
@@ -357,8 +357,13 @@ extension LocalStore {
         }
     }
 
-    func setInTransaction(_ key: String, _ value: String) throws {
-        try db.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
+    /// Writes (or, with nil, removes) a setting inside the caller's transaction.
+    func setInTransaction(_ key: String, _ value: String?) throws {
+        if let value {
+            try db.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
+        } else {
+            try db.run("DELETE FROM settings WHERE key = ?", key)
+        }
     }
 
     // MARK: - Notices

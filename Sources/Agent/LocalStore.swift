@@ -96,13 +96,7 @@ final class LocalStore {
     }
 
     func setSetting(_ key: String, _ value: String?) throws {
-        try db.write {
-            if let value {
-                try db.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
-            } else {
-                try db.run("DELETE FROM settings WHERE key = ?", key)
-            }
-        }
+        try db.write { try setInTransaction(key, value) }
     }
 
     // MARK: - Writing events
