@@ -115,8 +115,9 @@ final class LocalStore {
             var events: [Event] = []
             for write in writes {
                 let key = FieldKey(entity: write.entity, field: write.field)
-                let event = Event(id: SecureRandom.uuid(), entity: write.entity, field: write.field, value: write.value,
-                                  hlc: try tick(), author: author, prev: try heads(of: key))
+                let stamp = try tick()
+                let event = Event(id: SecureRandom.uuid7(milliseconds: stamp.wall), entity: write.entity, field: write.field,
+                                  value: write.value, hlc: stamp, author: author, prev: try heads(of: key))
                 try insert(event, origin: "local", syncState: "pending")
                 try Materializer.refresh([key], in: db)
                 events.append(event)

@@ -167,7 +167,7 @@ final class ServerStore {
                     .flatMap { try? JSONValue.parse($0) }?.arrayValue?.compactMap(\.stringValue) ?? []
                 let stamp = HybridLogicalClock.next(after: last, now: clock.nowMilliseconds(), device: "server")
                 last = (stamp.wall, stamp.counter)
-                let event = Event(id: SecureRandom.uuid(), entity: key.entity, field: key.field, value: writes[key]!,
+                let event = Event(id: SecureRandom.uuid7(milliseconds: stamp.wall), entity: key.entity, field: key.field, value: writes[key]!,
                                   hlc: stamp, author: author, prev: heads)
                 try insert(event, scope: Partition.scope(of: key.entity) ?? Partition.academyScope, from: "server")
             }

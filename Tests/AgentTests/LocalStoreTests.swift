@@ -31,6 +31,27 @@ import TestSupport
         for (a, b) in zip(stamps, stamps.dropFirst()) { #expect(a < b, "\(a) then \(b)") }
     }
 
+    @Test func localEventIdsAreVersion7UUIDsThatCarryTheirStampsMilliseconds() throws {
+        let tmp = TemporaryDirectory("uuid7")
+        defer { tmp.remove() }
+        let clock = ManualClock(1_796_645_000_123)
+        let store = try LocalStore(directory: tmp.path, clock: clock)
+        var written: [(wall: Int64, id: String)] = []
+        for n in 0..<20 {
+            clock.advance(Int64(n % 3))   // a few writes in the same millisecond
+            let event = try store.append([.init(entity: "grid/t/2026/c/final", field: "comment/a", value: .int(Int64(n)))], author: "ev")[0]
+            let hex = event.id.replacingOccurrences(of: "-", with: "")
+            #expect(Array(event.id.utf8)[14] == UInt8(ascii: "7"))
+            #expect(Int64(hex.prefix(12), radix: 16) == event.hlc.wall)
+            written.append((event.hlc.wall, event.id))
+        }
+        // A write of a later millisecond has a greater id (the id index grows at its end).
+        #expect(Set(written.map(\.wall)).count > 5)
+        for a in written { for b in written where a.wall < b.wall { #expect(a.id < b.id) } }
+        #expect(Set(written.map(\.id)).count == written.count)
+        #expect(try store.db.scalarInt("SELECT count(*) FROM events WHERE id LIKE '________-____-7___-%'") == 20)
+    }
+
     @Test func remoteEventsAdvanceTheClockSoLaterLocalWritesSortAfterThem() throws {
         let tmp = TemporaryDirectory("clock2")
         defer { tmp.remove() }

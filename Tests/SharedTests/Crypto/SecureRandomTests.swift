@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Shared
 
@@ -25,5 +26,27 @@ import Shared
             #expect(Array("89ab".utf8).contains(uuid[19]))
         }
         #expect(SecureRandom.uuid() != SecureRandom.uuid())
+    }
+
+    @Test func uuid7CarriesItsMillisecondsFirstAndSortsByThem() {
+        let millisecondsHex = { (uuid: String) in uuid.replacingOccurrences(of: "-", with: "").prefix(12) }
+        let now: Int64 = 1_796_645_000_123   // 2026-12-07
+        for _ in 0..<50 {
+            let uuid = SecureRandom.uuid7(milliseconds: now)
+            let bytes = Array(uuid.utf8)
+            #expect(bytes.count == 36)
+            #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
+            #expect(uuid.replacingOccurrences(of: "-", with: "").allSatisfy { "0123456789abcdef".contains($0) })
+            #expect(bytes[14] == UInt8(ascii: "7"))
+            #expect(Array("89ab".utf8).contains(bytes[19]))
+            #expect(millisecondsHex(uuid) == "01a2506313bb")
+        }
+        #expect(SecureRandom.uuid7(milliseconds: now) != SecureRandom.uuid7(milliseconds: now))
+        // Later milliseconds sort after, whatever the random bits.
+        let ids = (0..<200).map { SecureRandom.uuid7(milliseconds: now + Int64($0)) }
+        #expect(ids == ids.sorted())
+        // Out-of-range clocks are clamped, never wrapped.
+        #expect(millisecondsHex(SecureRandom.uuid7(milliseconds: -5)) == "000000000000")
+        #expect(millisecondsHex(SecureRandom.uuid7(milliseconds: .max)) == "ffffffffffff")
     }
 }

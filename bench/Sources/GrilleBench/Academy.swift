@@ -76,7 +76,7 @@ enum Academy {
         var events: [Event] = []
         func event(_ entity: String, _ field: String, _ value: JSONValue, by author: String, prev: [String] = []) {
             wall += 1
-            events.append(Event(id: SecureRandom.uuid(), entity: entity, field: field, value: value,
+            events.append(Event(id: SecureRandom.uuid7(milliseconds: wall), entity: entity, field: field, value: value,
                                 hlc: HybridLogicalClock(wall: wall, counter: 0, device: "dev-\(author)"), author: author, prev: prev))
         }
         func write() throws {

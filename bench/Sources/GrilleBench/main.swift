@@ -82,11 +82,13 @@ func generate(events: Int, devices: Int, contested: Double, seed: UInt64, out: S
         let field = slot < levelFields.count ? levelFields[slot] : textFields[slot - levelFields.count]
         return ("grid/ndrc-e4-ccf/2026/\(candidate)/final", field)
     }
-    func uuid() -> String {
-        let a = rng.next(), b = rng.next()
-        let hex = String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16)
+    // A version 7 UUID of `wall` (the write's millisecond) with seeded random bits, as the agent makes
+    // its ids (SecureRandom.uuid7), so that every run writes the same ids.
+    func uuid(wall: Int64) -> String {
+        let b = rng.next()
+        let hex = String(UInt64(wall), radix: 16).leftPadded(12) + String(b, radix: 16).leftPadded(16)
         let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-a" + String(c[17..<20]) + "-" + String(c[20..<32])
+        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-7" + String(c[12..<15]) + "-a" + String(c[15..<18]) + "-" + String(c[18..<28]) + "00"
     }
     var counters = [Int](repeating: 0, count: devices)
     var lastWrite: [String: String] = [:]  // "device entity field" -> id
@@ -116,9 +118,10 @@ func generate(events: Int, devices: Int, contested: Double, seed: UInt64, out: S
             lastLevel[memo] = level
             value = .int(Int64(level))
         }
-        let id = uuid()
+        let wall = base + 250 * Int64(counters[d])
+        let id = uuid(wall: wall)
         let event = Event(id: id, entity: slotKey.entity, field: slotKey.field, value: value,
-                          hlc: HybridLogicalClock(wall: base + 250 * Int64(counters[d]), counter: 0, device: device),
+                          hlc: HybridLogicalClock(wall: wall, counter: 0, device: device),
                           author: author, prev: lastWrite[memo].map { [$0] } ?? [])
         counters[d] += 1
         lastWrite[memo] = id
