@@ -19,7 +19,6 @@ import argparse
 import os
 import sqlite3
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -84,31 +83,9 @@ def run_ours(server, clients, order, key, concurrency=2):
     after the other, in order), as laptops of an academy do: the server parses one push while it stores
     another."""
     bodies = [(cid, chunk, gb.push_body([b for _, b, _ in chunk])) for cid, chunk in order]
-    answers = [None] * len(bodies)
-    latencies = [0.0] * len(bodies)
-    device_locks = {cid: threading.Lock() for cid in clients}
-    taken = iter(range(len(bodies)))
-    take = threading.Lock()
-
-    def worker():
-        while True:
-            with take:
-                index = next(taken, None)
-            if index is None:
-                return
-            cid, _, body = bodies[index]
-            with device_locks[cid]:
-                t0 = time.perf_counter()
-                answers[index] = clients[cid].push(body)
-                latencies[index] = time.perf_counter() - t0
-
     cpu0 = gb.cpu_seconds(server.pid)
     start = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers, latencies = gb.push_concurrently(clients, [(cid, body) for cid, _, body in bodies], concurrency)
     elapsed = time.perf_counter() - start
     cpu = gb.cpu_seconds(server.pid) - cpu0
     rss = gb.peak_rss_mib(server.pid)

@@ -26,8 +26,9 @@ import grillebench as gb  # noqa: E402
 
 
 def push_events(server, roster, count, fields, writers, clients, start_index):
-    """count more events, round-robin over the teachers, pushed in batches of 10,000 per teacher; generated
-    a million at a time so that this process never holds the whole national set."""
+    """count more events, round-robin over the teachers, pushed in batches of 10,000 per teacher, two pushes in
+    flight (never two of one teacher); generated a million at a time so that this process never holds the
+    whole national set."""
     n = start_index
     end = start_index + count
     slots = {c["id"]: [(cand, f) for f in fields for cand in c["candidates"]] for c in roster.commissions}
@@ -39,12 +40,17 @@ def push_events(server, roster, count, fields, writers, clients, start_index):
             candidate, field = slots[c["id"]][(n // len(roster.commissions)) % len(slots[c["id"]])]
             mine.append(gb.canonical(writers[c["id"]].event(candidate, field, gb.comment(n + 1))))
             n += 1
+        requests, sizes = [], []
         for cid, bodies in per.items():
             for first in range(0, len(bodies), 10_000):
                 chunk = bodies[first:first + 10_000]
-                answer = clients[cid].push(gb.push_body(chunk))
-                if len(answer["accepted"]) != len(chunk):
-                    gb.fail(f"push from {cid}: {answer['rejected'][:1]}")
+                requests.append((cid, gb.push_body(chunk)))
+                sizes.append(len(chunk))
+        del per
+        answers, _ = gb.push_concurrently(clients, requests)
+        for (cid, _), size, answer in zip(requests, sizes, answers):
+            if len(answer["accepted"]) != size:
+                gb.fail(f"push from {cid}: {answer['rejected'][:1]}")
     return n
 
 

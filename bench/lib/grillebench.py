@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -297,6 +298,44 @@ def scope_of(event):
 
 def push_body(bodies):
     return ('{"events":[' + ",".join(bodies) + "]}").encode("utf-8")
+
+
+def push_concurrently(clients, requests, concurrency=2):
+    """Sends every (client key, body) of `requests` as a push, `concurrency` in flight but never two of one
+    client at once (a device's batches go one after the other, in order), as the laptops of an academy do:
+    the server parses one push while it stores another. Returns the answers and the latencies (seconds),
+    in the order of `requests`."""
+    answers = [None] * len(requests)
+    latencies = [0.0] * len(requests)
+    client_locks = {key: threading.Lock() for key, _ in requests}
+    taken = iter(range(len(requests)))
+    take = threading.Lock()
+    failures = []
+
+    def worker():
+        while not failures:
+            with take:
+                index = next(taken, None)
+            if index is None:
+                return
+            key, body = requests[index]
+            with client_locks[key]:
+                t0 = time.perf_counter()
+                try:
+                    answers[index] = clients[key].push(body)
+                except BaseException as error:   # fail() or a broken connection: stop every worker, raise it once
+                    failures.append(error)
+                    return
+                latencies[index] = time.perf_counter() - t0
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return answers, latencies
 
 
 def run_floor(exe, database, rows, batch):
