@@ -7,7 +7,7 @@
 #   scripts/simulate.sh --seeds 50 --first 9001 --steps 2000 --jobs 2 --debug
 #
 # Options: --seeds N, --first F (first seed, 1), --seed X (one seed, traced), --steps S (500), --jobs J
-# (seeds run at once; the number of processors), --debug (debug build instead of release), --trace (keep
+# (seeds run at once, each slice in its own child process; the number of processors), --debug (debug build instead of release), --trace (keep
 # every run's trace, printed for failures), --no-replay (the journal is lost before a restore, so it does not re-apply the
 # revocations and purges decided after the backup), --timing (CPU time per kind of step).
 # The settings reach the test through GRILLE_SIM_* environment variables read only by

@@ -1,6 +1,6 @@
 /// What a simulated run exercised: one counter per kind of step, fault and roster change. Runs add up
 /// (`+=`) into the totals printed at the end of a batch of seeds.
-struct SimStats: Sendable, Equatable {
+struct SimStats: Sendable, Equatable, Codable {
     /// Counter names in print order, grouped as they are printed.
     static let groups: [(title: String, names: [String])] = [
         ("steps", ["steps", "writes", "writes refused", "syncs", "syncs failed", "syncs completed"]),

@@ -21,7 +21,7 @@ struct SimulationConfig: Sendable {
 }
 
 /// What one run found.
-struct SimulationResult: Sendable {
+struct SimulationResult: Sendable, Codable {
     let seed: UInt64
     let steps: Int
     let stats: SimStats

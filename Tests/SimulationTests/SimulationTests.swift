@@ -58,6 +58,30 @@ import TestSupport
         #expect(try simulation.server.admin { try $0.head() } > before)
     }
 
+    /// Seeds run in child processes; one that dies inside a seed (a crash) is a failure of the rest of its
+    /// slice, reported with its output, and the other child's results still count.
+    @Test func aChildProcessThatDiesIsReportedAsAFailureOfItsSlice() {
+        var plan = SimulationPlan()
+        plan.firstSeed = 5
+        plan.seeds = 4
+        plan.config.steps = 30
+        plan.jobs = 2
+        let report = SimulationRunner.run(plan, progress: false, childEnvironment: ["GRILLE_SIM_DIE_AT_SEED": "8"])
+        // Seeds 5 and 6 in the first child, 7 and 8 in the second, which dies at 8.
+        #expect(report.failures.count == 1)
+        #expect(report.failures.first?.seed == 7)
+        #expect(report.failures.first?.violations.first?.contains("graines 7…8 s'est terminé sans rapport (statut 70)") == true)
+        #expect(report.stats["steps"] == 60)
+        // Without the crash, the children's counts add up to those of the same seeds run here.
+        let whole = SimulationRunner.run(plan, progress: false)
+        var here = plan
+        here.jobs = 1
+        let inProcess = SimulationRunner.run(here, progress: false)
+        #expect(whole.failures.isEmpty && inProcess.failures.isEmpty)
+        #expect(whole.stats == inProcess.stats)
+        #expect(whole.stats["steps"] == 120)
+    }
+
     /// A run replays from its seed: the same steps, faults and counts.
     @Test func aSeedReplaysTheSameRun() throws {
         var config = SimulationConfig()
