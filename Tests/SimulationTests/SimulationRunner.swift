@@ -120,6 +120,7 @@ enum SimulationRunner {
             if progress, done % every == 0 || !result.passed {
                 let status = result.passed ? "" : " — graine \(seed) en échec"
                 print("simulation : \(done)/\(plan.seeds) graine(s), \(failed) en échec, \(Int(Date().timeIntervalSince(started))) s\(status)")
+                fflush(nil)
             }
         }
     }
@@ -184,6 +185,7 @@ enum SimulationRunner {
             }
             if progress && (done / every > printed.done / every || failed > printed.failed) && (done, failed) != printed {
                 print("simulation : \(done)/\(plan.seeds) graine(s), \(failed) en échec, \(Int(Date().timeIntervalSince(started))) s")
+                fflush(nil)   // seen while it runs, also through a pipe
             }
             printed = (done, failed)
         }
