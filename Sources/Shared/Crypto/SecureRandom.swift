@@ -43,9 +43,16 @@ public enum SecureRandom {
     ///
     /// Spec: https://www.rfc-editor.org/rfc/rfc9562#section-5.7
     public static func uuid7(milliseconds: Int64) -> String {
+        uuid7(milliseconds: milliseconds, random: bytes(10))
+    }
+
+    /// The version 7 UUID of `milliseconds` whose last 10 bytes come from `random` (exactly 10 bytes), less
+    /// the 6 bits the version and the variant overwrite. For seeded generators (the benchmarks), which must
+    /// write the same ids on every run; product code calls `uuid7(milliseconds:)`.
+    public static func uuid7(milliseconds: Int64, random: [UInt8]) -> String {
+        precondition(random.count == 10, "a version 7 UUID takes 10 random bytes")
         let time = UInt64(clamping: max(0, min(milliseconds, (1 << 48) - 1)))
-        var raw = bytes(16)
-        for index in 0..<6 { raw[index] = UInt8(truncatingIfNeeded: time >> (8 * (5 - index))) }
+        var raw = (0..<6).map { UInt8(truncatingIfNeeded: time >> (8 * (5 - $0))) } + random
         raw[6] = (raw[6] & 0x0f) | 0x70  // version 7
         raw[8] = (raw[8] & 0x3f) | 0x80  // variant 10xx
         return formatted(raw)

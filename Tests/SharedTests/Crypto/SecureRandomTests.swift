@@ -49,4 +49,15 @@ import Shared
         #expect(millisecondsHex(SecureRandom.uuid7(milliseconds: -5)) == "000000000000")
         #expect(millisecondsHex(SecureRandom.uuid7(milliseconds: .max)) == "ffffffffffff")
     }
+
+    @Test func uuid7WithGivenRandomBytesIsTheSameOnEveryCallAndKeepsVersionAndVariant() {
+        let now: Int64 = 1_796_645_000_123
+        let ones = [UInt8](repeating: 0xff, count: 10)
+        #expect(SecureRandom.uuid7(milliseconds: now, random: ones) == "01a25063-13bb-7fff-bfff-ffffffffffff")
+        let zeros = [UInt8](repeating: 0, count: 10)
+        #expect(SecureRandom.uuid7(milliseconds: now, random: zeros) == "01a25063-13bb-7000-8000-000000000000")
+        let counting = (0..<10).map { UInt8($0 * 17) }
+        #expect(SecureRandom.uuid7(milliseconds: 0, random: counting) == "00000000-0000-7011-a233-445566778899")
+        #expect(SecureRandom.uuid7(milliseconds: now, random: counting) == SecureRandom.uuid7(milliseconds: now, random: counting))
+    }
 }

@@ -85,10 +85,9 @@ func generate(events: Int, devices: Int, contested: Double, seed: UInt64, out: S
     // A version 7 UUID of `wall` (the write's millisecond) with seeded random bits, as the agent makes
     // its ids (SecureRandom.uuid7), so that every run writes the same ids.
     func uuid(wall: Int64) -> String {
-        let b = rng.next()
-        let hex = String(UInt64(wall), radix: 16).leftPadded(12) + String(b, radix: 16).leftPadded(16)
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-7" + String(c[12..<15]) + "-a" + String(c[15..<18]) + "-" + String(c[18..<28]) + "00"
+        let bits = (rng.next(), rng.next())
+        let random = (0..<10).map { UInt8(truncatingIfNeeded: ($0 < 8 ? bits.0 : bits.1) >> (8 * ($0 % 8))) }
+        return SecureRandom.uuid7(milliseconds: wall, random: random)
     }
     var counters = [Int](repeating: 0, count: devices)
     var lastWrite: [String: String] = [:]  // "device entity field" -> id
@@ -132,12 +131,6 @@ func generate(events: Int, devices: Int, contested: Double, seed: UInt64, out: S
     text.append("\n")
     guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else { fail("cannot write \(out)") }
     print("events=\(events) devices=\(devices) contested=\(contested) own_keys_per_device=\(ownKeysPerDevice) shared_keys_per_commission=\(sharedKeysPerCommission) bytes=\(text.utf8.count)")
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }
 
 // MARK: - In-memory fold
