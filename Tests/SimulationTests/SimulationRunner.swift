@@ -83,29 +83,32 @@ enum SimulationRunner {
         let child = environment[childReportVariable]
         let jobs = max(1, min(plan.jobs, plan.seeds))
         let started = Date()
-        let collector: Collector
-        if jobs > 1 && child == nil {
-            collector = runInChildren(plan, jobs: jobs, progress: progress, started: started, extra: childEnvironment)
-        } else {
-            collector = Collector(single: plan.seeds == 1 ? plan.firstSeed : nil)
-            runHere(plan, collector: collector, progress: progress && child == nil, started: started,
-                    progressFile: environment[childProgressVariable])
-        }
+        let tally = jobs > 1 && child == nil
+            ? runInChildren(plan, jobs: jobs, progress: progress, started: started, extra: childEnvironment)
+            : runHere(plan, progress: progress && child == nil, started: started, progressFile: environment[childProgressVariable])
         if let child {
-            let report = ChildReport(stats: collector.stats, failures: collector.failures, timings: collector.timings)
+            let report = ChildReport(stats: tally.stats, failures: tally.failures, timings: tally.timings)
             if let data = try? JSONEncoder().encode(report) { _ = FileManager.default.createFile(atPath: child, contents: data) }
         } else if environment["GRILLE_SIM_TIMING"] == "1" {
-            print("temps par sorte de pas (s) : " + collector.timings.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
+            print("temps par sorte de pas (s) : " + tally.timings.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
         }
-        return SimulationReport(plan: plan, stats: collector.stats, failures: collector.failures, replayed: collector.replayed,
+        return SimulationReport(plan: plan, stats: tally.stats, failures: tally.failures, replayed: tally.replayed,
                                 seconds: Date().timeIntervalSince(started))
     }
 
-    /// The seeds of `plan`, one after the other on this thread.
-    private static func runHere(_ plan: SimulationPlan, collector: Collector, progress: Bool, started: Date, progressFile: String?) {
+    /// The progress line, at each tenth of the seeds and at each new failure; flushed, so that it is seen
+    /// while the run goes on, also through a pipe.
+    private static func printProgress(done: Int, of seeds: Int, failed: Int, started: Date, note: String = "") {
+        print("simulation : \(done)/\(seeds) graine(s), \(failed) en échec, \(Int(Date().timeIntervalSince(started))) s\(note)")
+        fflush(nil)
+    }
+
+    /// The seeds of `plan`, one after the other in this process.
+    private static func runHere(_ plan: SimulationPlan, progress: Bool, started: Date, progressFile: String?) -> Tally {
+        var tally = Tally()
         let every = max(1, plan.seeds / 10)
         let dieAt = ProcessInfo.processInfo.environment["GRILLE_SIM_DIE_AT_SEED"].flatMap { UInt64($0) }
-        while let index = collector.next(limit: plan.seeds) {
+        for index in 0..<plan.seeds {
             let seed = plan.firstSeed + UInt64(index)
             if seed == dieAt { _exit(70) }   // a test's stand-in for a crash inside a seed
             let result: SimulationResult
@@ -115,14 +118,16 @@ enum SimulationRunner {
                 result = SimulationResult(seed: seed, steps: plan.config.steps, stats: SimStats(),
                                           violations: ["mise en place impossible : \(error)"], trace: [])
             }
-            let (done, failed) = collector.add(result)
+            tally.add(result)
+            if plan.seeds == 1 { tally.replayed = result }
+            let (done, failed) = (index + 1, tally.failures.count)
             if let progressFile { _ = FileManager.default.createFile(atPath: progressFile, contents: Data("\(done) \(failed)".utf8)) }
             if progress, done % every == 0 || !result.passed {
-                let status = result.passed ? "" : " — graine \(seed) en échec"
-                print("simulation : \(done)/\(plan.seeds) graine(s), \(failed) en échec, \(Int(Date().timeIntervalSince(started))) s\(status)")
-                fflush(nil)
+                printProgress(done: done, of: plan.seeds, failed: failed, started: started,
+                              note: result.passed ? "" : " — graine \(seed) en échec")
             }
         }
+        return tally
     }
 
     /// What a child process hands back.
@@ -136,8 +141,8 @@ enum SimulationRunner {
     /// that ends without its report (a crash inside a seed) is a failure of its whole slice, with the end of
     /// its output.
     private static func runInChildren(_ plan: SimulationPlan, jobs: Int, progress: Bool, started: Date,
-                                      extra: [String: String]) -> Collector {
-        let collector = Collector(single: nil)
+                                      extra: [String: String]) -> Tally {
+        var tally = Tally()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("grille-sim-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var children: [(process: Process, first: UInt64, count: Int, report: String, progress: String, log: String)] = []
@@ -168,8 +173,8 @@ enum SimulationRunner {
             do {
                 try process.run()
             } catch {
-                collector.add(SimulationResult(seed: first, steps: plan.config.steps, stats: SimStats(),
-                                               violations: ["processus de simulation non lancé : \(error)"], trace: []))
+                tally.add(SimulationResult(seed: first, steps: plan.config.steps, stats: SimStats(),
+                                           violations: ["processus de simulation non lancé : \(error)"], trace: []))
             }
             children.append((process, first, count, report, progressFile, log))
             first += UInt64(count)
@@ -184,8 +189,7 @@ enum SimulationRunner {
                 if parts.count == 2 { done += parts[0]; failed += parts[1] }
             }
             if progress && (done / every > printed.done / every || failed > printed.failed) && (done, failed) != printed {
-                print("simulation : \(done)/\(plan.seeds) graine(s), \(failed) en échec, \(Int(Date().timeIntervalSince(started))) s")
-                fflush(nil)   // seen while it runs, also through a pipe
+                printProgress(done: done, of: plan.seeds, failed: failed, started: started)
             }
             printed = (done, failed)
         }
@@ -198,59 +202,39 @@ enum SimulationRunner {
         for child in children {
             if let data = FileManager.default.contents(atPath: child.report),
                let report = try? JSONDecoder().decode(ChildReport.self, from: data) {
-                collector.merge(report, seeds: child.count)
+                tally.merge(report)
             } else {
                 keepFolder = true
                 let tail = ((try? String(contentsOfFile: child.log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(15).joined(separator: "\n    ")
                 let last = child.first + UInt64(max(child.count, 1)) - 1
-                collector.add(SimulationResult(seed: child.first, steps: plan.config.steps, stats: SimStats(),
-                                               violations: ["le processus des graines \(child.first)…\(last) s'est terminé sans rapport (statut \(child.process.terminationStatus)) ; sortie complète : \(child.log)\n    \(tail)"],
-                                               trace: []))
+                tally.add(SimulationResult(seed: child.first, steps: plan.config.steps, stats: SimStats(),
+                                           violations: ["le processus des graines \(child.first)…\(last) s'est terminé sans rapport (statut \(child.process.terminationStatus)) ; sortie complète : \(child.log)\n    \(tail)"],
+                                           trace: []))
             }
         }
         if !keepFolder { try? FileManager.default.removeItem(atPath: folder) }
-        return collector
+        return tally
     }
 
-    final class Collector: @unchecked Sendable {
-        // @unchecked: every property is read and written under `lock`.
-        private let lock = NSLock()
-        private var issued = 0
-        private var done = 0
+    /// What the seeds run so far add up to.
+    struct Tally {
         private(set) var stats = SimStats()
         private(set) var timings: [String: Double] = [:]
         private(set) var failures: [SimulationResult] = []
         /// The run of a single replayed seed, kept for its trace.
-        private(set) var replayed: SimulationResult?
-        let single: UInt64?
+        var replayed: SimulationResult?
 
-        init(single: UInt64?) { self.single = single }
-
-        func next(limit: Int) -> Int? {
-            lock.lock(); defer { lock.unlock() }
-            guard issued < limit else { return nil }
-            issued += 1
-            return issued - 1
-        }
-
-        /// Adds a child's report of `seeds` runs.
-        func merge(_ report: ChildReport, seeds: Int) {
-            lock.lock(); defer { lock.unlock() }
-            done += seeds
+        /// Adds a child's report.
+        mutating func merge(_ report: ChildReport) {
             stats += report.stats
             for (name, seconds) in report.timings { timings[name, default: 0] += seconds }
             failures += report.failures
         }
 
-        @discardableResult
-        func add(_ result: SimulationResult) -> (done: Int, failed: Int) {
-            lock.lock(); defer { lock.unlock() }
-            done += 1
+        mutating func add(_ result: SimulationResult) {
             stats += result.stats
             for (name, seconds) in result.timings { timings[name, default: 0] += seconds }
             if !result.passed { failures.append(result) }
-            if result.seed == single { replayed = result }
-            return (done, failures.count)
         }
     }
 }
