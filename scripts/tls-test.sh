@@ -99,7 +99,7 @@ EOF
 fi
 
 # --------------------------------------------------------------------------------------- dependencies
-phase "dependencies (nginx, openssl, ca-certificates)"
+phase "dependencies (nginx, openssl, ca-certificates, cc)"
 [ "$(id -u)" -eq 0 ] || fail "run as root: nginx, apt-get and the system trust store need it"
 missing=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
@@ -107,6 +107,7 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v update-ca-certificates >/dev/null || missing+=(ca-certificates)
 command -v curl >/dev/null || missing+=(curl)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
+command -v cc >/dev/null || missing+=(gcc)   # the atexit probe of the https syncs
 if [ ${#missing[@]} -gt 0 ]; then
   echo "   installing: ${missing[*]}"
   # Never let the package start the system's nginx (it would take port 80 with /etc/nginx).
@@ -314,6 +315,27 @@ for i in $(seq "$repeats"); do
   [ "$rc" -eq 0 ] || { cat "$tmp/repeat.err" >&2; fail "https sync $i of $repeats ended with status $rc"; }
 done
 ok "$repeats more https syncs, each process ended with status 0"
+# The fix itself, checked every time rather than by chance: the agent must leave an https sync without
+# running the atexit handlers. A preloaded library registers one that leaves a mark; /bin/true (a normal
+# exit) must leave it, the agent must not. `env` and the agent exec each other, so nothing else exits.
+cat >"$tmp/atexit-mark.c" <<'EOF'
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+static void mark(void) {
+    const char *path = getenv("GRILLE_ATEXIT_MARK");
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
+    if (fd >= 0) { (void)!write(fd, "x", 1); close(fd); }
+}
+__attribute__((constructor)) static void install(void) { atexit(mark); }
+EOF
+cc -shared -fPIC -O -o "$tmp/atexit-mark.so" "$tmp/atexit-mark.c" || fail "cc: atexit-mark.so"
+env LD_PRELOAD="$tmp/atexit-mark.so" GRILLE_ATEXIT_MARK="$tmp/mark-true" /bin/true
+[ -s "$tmp/mark-true" ] || fail "the preloaded atexit handler did not run for /bin/true: the check below would prove nothing"
+rc=0; env LD_PRELOAD="$tmp/atexit-mark.so" GRILLE_ATEXIT_MARK="$tmp/mark-agent" "$A" --data "$tmp/agent-a" sync >/dev/null || rc=$?
+[ "$rc" -eq 0 ] || fail "https sync with the atexit probe ended with status $rc"
+[ ! -e "$tmp/mark-agent" ] || fail "grille-agent ran the atexit handlers after an https sync (it must leave with _exit)"
+ok "an https sync ends without running the atexit handlers (a preloaded probe: run by /bin/true, not by the agent)"
 
 # --------------------------------------------------------------------------------- backup under load
 phase "backup under write load"
